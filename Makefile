@@ -1,0 +1,79 @@
+# dm-remap v4 top-level build.  `make help` lists the targets.
+SHELL := /bin/bash
+REPO := $(CURDIR)
+
+# Kernels we can build for and boot: installed headers + /boot/vmlinuz.
+KVERS := $(shell tests/vm/kernels.sh 2>/dev/null)
+# The default kernel: KVER=... overrides, else the newest usable one.
+KVER ?= $(lastword $(KVERS))
+KDIR ?= /lib/modules/$(KVER)/build
+CMAKE_BUILD := build/cmake
+JOBS ?= $(shell nproc)
+
+.PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
+        test-long demo clean
+
+all: module userspace
+
+help:
+	@echo "make deps        install build/test dependencies (apt, idempotent)"
+	@echo "make all         kernel module (kernel/dm-remap-v4.ko) + userspace"
+	@echo "make module      build the module for KVER=$(KVER) into kernel/ (W=1)"
+	@echo "make module-all  build the module for every installed kernel: $(KVERS)"
+	@echo "make sparse      run sparse (C=2) over the module"
+	@echo "make userspace   cmake build of the format library, tools, daemon, tests"
+	@echo "make test        unit tests + VM tests on every kernel (what CI runs)"
+	@echo "make test-unit   GoogleTest suites via ctest"
+	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
+	@echo "make demo        boot a VM and show a failing disk kept in service"
+	@echo "make clean       remove build outputs"
+
+deps:
+	tools/install-deps.sh
+
+module:
+	@test -n "$(KVER)" || { echo "no kernel headers + /boot/vmlinuz found: run make deps"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(REPO)/kernel W=1 modules
+
+# One out-of-tree build per kernel, from a copy so the builds do not clash.
+module-all:
+	@test -n "$(KVERS)" || { echo "no usable kernel: run make deps"; exit 1; }
+	@set -e; for v in $(KVERS); do \
+	  d=build/kmod/$$v; mkdir -p $$d; \
+	  rsync -a --delete kernel/ $$d/kernel/ --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd'; \
+	  rsync -a --delete include/ $$d/include/; \
+	  echo "== module for $$v"; \
+	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 modules; \
+	  cp $$d/kernel/dm-remap-v4.ko $$d/dm-remap-v4.ko; \
+	done
+
+sparse:
+	@set -e; for v in $(KVERS); do \
+	  d=build/sparse/$$v; mkdir -p $$d; \
+	  rsync -a --delete kernel/ $$d/kernel/; rsync -a --delete include/ $$d/include/; \
+	  echo "== sparse on $$v"; \
+	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 C=2 modules 2>&1 | \
+	    tee $$d/sparse.log | grep -v '^  CHECK' || true; \
+	  ! grep -q 'warning:\|error:' $$d/sparse.log; \
+	done
+
+userspace:
+	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(CMAKE_BUILD) -j $(JOBS)
+
+test-unit: userspace
+	ctest --test-dir $(CMAKE_BUILD) --output-on-failure -j $(JOBS)
+
+test-vm: module-all userspace
+	tests/vm/run-suite.sh $(TESTS)
+
+# Everything, with one summary line at the end.
+test: module-all userspace
+	tools/run-tests.sh
+
+demo: module-all userspace
+	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(REPO)/kernel clean >/dev/null 2>&1
+	rm -rf build

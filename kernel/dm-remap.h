@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-remap v4: internal definitions shared by the target's source files.
+ *
+ *   dmr-target.c    constructor/destructor, status, suspend/resume, module
+ *   dmr-io.c        the I/O path: map, end_io and the error-handling worker
+ *   dmr-metadata.c  loading, formatting, committing and repairing metadata
+ *   dmr-message.c   `dmsetup message` commands
+ *   dmr-format.c    the shared on-disk format code from include/dm-remap
+ */
+#ifndef DM_REMAP_INTERNAL_H
+#define DM_REMAP_INTERNAL_H
+
+#include <linux/device-mapper.h>
+#include <linux/bio.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+
+#include "dm-remap/meta.h"
+#include "dm-remap/health.h"
+
+#define DM_MSG_PREFIX "remap-v4"
+#define DMR_TARGET_NAME "remap-v4"
+
+#define DMR_DEFAULT_READ_RETRIES 2
+#define DMR_MAX_READ_RETRIES 10
+
+/*
+ * The remap table the I/O path reads.  Two full-size buffers are
+ * preallocated and published alternately with RCU, so publishing a
+ * committed remap can never fail for lack of memory.
+ */
+struct dmr_table {
+	u32 nr;
+	struct dmr_extent ext[];
+};
+
+/* Per-CPU counters: the hot path never touches a shared cache line. */
+struct dmr_pcpu {
+	u64 reads;
+	u64 writes;
+	u64 spare_ios;		/* bios sent to the spare */
+	long inflight[2];	/* writes to main, per epoch (see dmr_quiesce) */
+};
+
+/* Counters updated only on the (rare) error paths. */
+struct dmr_stats {
+	atomic64_t read_errors;		/* read errors from main */
+	atomic64_t write_errors;	/* write errors from main */
+	atomic64_t spare_errors;	/* I/O errors from the spare */
+	atomic64_t remap_failures;	/* blocks we could not remap */
+	atomic64_t remaps;		/* blocks remapped since load */
+};
+
+struct dmr_dev {
+	struct dm_target *ti;
+	struct list_head list;		/* all instances, see dmr-target.c */
+	struct dm_dev *main_dev;
+	struct dm_dev *spare_dev;
+	unsigned int block_shift;	/* log2(block size in sectors) */
+	u32 block_size;			/* bytes */
+	sector_t data_start;		/* first sector of the spare data area */
+
+	/* Hot path state. */
+	struct dmr_table __rcu *table;
+	int mode;			/* enum dmr_mode, READ_ONCE/WRITE_ONCE */
+	struct dmr_pcpu __percpu *pcpu;
+	struct dmr_stats stats;
+
+	/* Writes to [move_start, move_end) are held while a block is copied. */
+	int moving;
+	u64 move_start, move_end;
+	int epoch;
+
+	/* Table options. */
+	unsigned int read_retries;
+	bool no_auto_remap;
+
+	/* Metadata, owned by whoever holds meta_lock. */
+	struct mutex meta_lock;
+	struct dmr_meta meta;		/* the committed state + staged changes */
+	u32 *scratch;			/* DMR_MAX_EXTENTS entries for validation */
+	void *io_buf;			/* DMR_COPY_BYTES, vmalloc'ed */
+	struct dmr_table *tables[2];
+	int cur_table;
+	unsigned long publish_cookie;
+	bool dirty;			/* staged changes not yet committed */
+	bool reload_on_resume;		/* a reload: re-read metadata at preresume */
+	bool nospc_logged;
+	unsigned int bad_copies;	/* copies whose last write failed */
+
+	/* Bios the worker must finish: error retries, held and pending writes. */
+	spinlock_t lock;
+	struct bio_list deferred;
+	struct workqueue_struct *wq;
+	struct work_struct worker;
+	struct bio_set bs;
+	struct work_struct event_work;	/* dm_table_event() from any context */
+};
+
+/* Per-bio data (ti->per_io_data_size). */
+struct dmr_io {
+	sector_t lsector;		/* target-relative start */
+	struct bvec_iter iter;		/* saved at map: lower layers may advance it */
+	u8 where;			/* DMR_TO_* */
+	u8 epoch;
+	bool done;			/* finished by the worker: end_io passes it on */
+};
+
+enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };
+
+static inline u64 dmr_block(const struct dmr_dev *d, sector_t s)
+{
+	return s >> d->block_shift;
+}
+
+static inline sector_t dmr_block_sector(const struct dmr_dev *d, u64 b)
+{
+	return (sector_t)b << d->block_shift;
+}
+
+static inline sector_t dmr_spare_sector(const struct dmr_dev *d, u64 sblock)
+{
+	return d->data_start + dmr_block_sector(d, sblock);
+}
+
+static inline int dmr_mode(const struct dmr_dev *d)
+{
+	return READ_ONCE(d->mode);
+}
+
+/* dmr-target.c */
+void dmr_set_mode(struct dmr_dev *d, int mode, const char *why);
+const char *dmr_mode_name(int mode);
+unsigned int dmr_health(struct dmr_dev *d);
+
+/* dmr-io.c */
+int dmr_map(struct dm_target *ti, struct bio *bio);
+int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);
+void dmr_worker(struct work_struct *work);
+void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
+int dmr_sync_io(struct block_device *bdev, sector_t sector, void *buf,
+		unsigned int len, blk_opf_t opf);
+int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out);
+
+/* dmr-metadata.c */
+int dmr_meta_alloc(struct dmr_dev *d);
+void dmr_meta_free(struct dmr_dev *d);
+int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_sectors,
+		  bool allow_format, bool repair, char **error);
+int dmr_meta_commit(struct dmr_dev *d);
+void dmr_publish(struct dmr_dev *d);
+int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock);
+
+/* dmr-message.c */
+int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
+		char *result, unsigned int maxlen);
+
+#endif /* DM_REMAP_INTERNAL_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-remap v4 `dmsetup message <dev> 0 <command>` handling.
+ *
+ *   help              list the commands
+ *   list              one line per extent:
+ *                       lblock=<n> len=<n> sblock=<n|-> flags=<remapped|pending|unreadable>
+ *   remap <sector>    move the block holding <sector> (target-relative) to the spare
+ *   scan              start a health scan (not yet available)
+ *   clear_stats       reset the error and I/O counters
+ *
+ * A malformed or unknown message returns -EINVAL, logs why, changes nothing.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "dm-remap.h"
+
+static const char *dmr_ext_flags_name(u32 flags)
+{
+	if (flags & DMR_EXT_PENDING)
+		return "pending";
+	if (flags & DMR_EXT_UNREADABLE)
+		return "unreadable";
+	return "remapped";
+}
+
+static int dmr_msg_list(struct dmr_dev *d, char *result, unsigned int maxlen)
+{
+	const struct dmr_table *t;
+	unsigned int sz = 0;
+	u32 i;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	for (i = 0; i < t->nr; i++) {
+		const struct dmr_extent *e = &t->ext[i];
+
+		if (e->flags & DMR_EXT_PENDING)
+			DMEMIT("lblock=%llu len=%u sblock=- flags=%s\n",
+			       e->lblock, e->len, dmr_ext_flags_name(e->flags));
+		else
+			DMEMIT("lblock=%llu len=%u sblock=%llu flags=%s\n",
+			       e->lblock, e->len, e->sblock, dmr_ext_flags_name(e->flags));
+	}
+	rcu_read_unlock();
+	return 1;
+}
+
+static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *arg,
+			 char *result, unsigned int maxlen)
+{
+	unsigned int sz = 0;
+	u64 sector, lblock, sblock = 0;
+	int r;
+
+	if (kstrtoull(arg, 10, &sector) || sector >= ti->len) {
+		DMERR("%s: remap: '%s' is not a sector of this target (0-%llu)",
+		      d->main_dev->name, arg, (u64)ti->len - 1);
+		return -EINVAL;
+	}
+	lblock = dmr_block(d, sector);
+	r = dmr_remap_block(d, lblock, &sblock);
+	switch (r) {
+	case 0:
+		DMEMIT("remapped block %llu to spare block %llu", lblock, sblock);
+		return 1;
+	case -EEXIST:
+		DMERR("%s: remap: block %llu is already remapped", d->main_dev->name, lblock);
+		return -EINVAL;
+	case -EROFS:
+		DMERR("%s: remap: device is in %s mode", d->main_dev->name,
+		      dmr_mode_name(dmr_mode(d)));
+		return r;
+	default:
+		DMERR("%s: remap of block %llu failed: %d", d->main_dev->name, lblock, r);
+		return r;
+	}
+}
+
+static void dmr_clear_stats(struct dmr_dev *d)
+{
+	int cpu;
+
+	atomic64_set(&d->stats.read_errors, 0);
+	atomic64_set(&d->stats.write_errors, 0);
+	atomic64_set(&d->stats.spare_errors, 0);
+	atomic64_set(&d->stats.remap_failures, 0);
+	atomic64_set(&d->stats.remaps, 0);
+	for_each_possible_cpu(cpu) {
+		struct dmr_pcpu *p = per_cpu_ptr(d->pcpu, cpu);
+
+		p->reads = 0;
+		p->writes = 0;
+		p->spare_ios = 0;
+	}
+}
+
+int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
+		char *result, unsigned int maxlen)
+{
+	struct dmr_dev *d = ti->private;
+	unsigned int sz = 0;
+	const char *cmd = argc ? argv[0] : "";
+
+	if (argc == 1 && !strcasecmp(cmd, "help")) {
+		DMEMIT("commands: help | list | remap <sector> | scan | clear_stats");
+		return 1;
+	}
+	if (argc == 1 && !strcasecmp(cmd, "list"))
+		return dmr_msg_list(d, result, maxlen);
+	if (argc == 2 && !strcasecmp(cmd, "remap"))
+		return dmr_msg_remap(ti, d, argv[1], result, maxlen);
+	if (argc == 1 && !strcasecmp(cmd, "scan")) {
+		DMWARN("%s: scan: health scanner not yet available", d->main_dev->name);
+		return -EOPNOTSUPP;
+	}
+	if (argc == 1 && !strcasecmp(cmd, "clear_stats")) {
+		dmr_clear_stats(d);
+		return 0;
+	}
+	if (!strcasecmp(cmd, "help") || !strcasecmp(cmd, "list") ||
+	    !strcasecmp(cmd, "remap") || !strcasecmp(cmd, "scan") ||
+	    !strcasecmp(cmd, "clear_stats"))
+		DMERR("message '%s': wrong number of arguments (try 'help')", cmd);
+	else
+		DMERR("unknown message '%s' (try 'help')", cmd);
+	return -EINVAL;
+}

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-remap v4: a device-mapper target that keeps a failing disk in service
+ * by redirecting its bad blocks to a spare device.
+ *
+ * Table:  <start> <len> remap-v4 <main_dev> <spare_dev> [<#features> <feature>...]
+ * Features:
+ *   no_auto_remap       report write errors instead of remapping
+ *   read_retries <n>    re-reads of a failed read before giving up (0-10, default 2)
+ *
+ * This file holds the target's life cycle: constructor and destructor,
+ * status, suspend/resume, device limits and module registration.
+ */
+#include <linux/module.h>
+#include <linux/init.h>
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+#include <linux/log2.h>
+
+#include "dm-remap.h"
+
+#define DMR_VERSION_MAJOR 4
+#define DMR_VERSION_MINOR 0
+#define DMR_VERSION_PATCH 0
+
+/*
+ * Every live instance.  A spare or main device may belong to one mapped
+ * device only; a table reload of the same mapped device shares them.
+ */
+static DEFINE_MUTEX(dmr_devices_lock);
+static LIST_HEAD(dmr_devices);
+
+const char *dmr_mode_name(int mode)
+{
+	switch (mode) {
+	case DMR_MODE_RW:
+		return "rw";
+	case DMR_MODE_RO:
+		return "ro";
+	default:
+		return "fail";
+	}
+}
+
+static const char *dmr_name(struct dmr_dev *d)
+{
+	return dm_device_name(dm_table_get_md(d->ti->table));
+}
+
+static void dmr_event_work(struct work_struct *work)
+{
+	struct dmr_dev *d = container_of(work, struct dmr_dev, event_work);
+
+	dm_table_event(d->ti->table);
+}
+
+/* Modes only get worse (rw -> ro -> fail); each change is logged once. */
+void dmr_set_mode(struct dmr_dev *d, int mode, const char *why)
+{
+	int old = READ_ONCE(d->mode);
+
+	do {
+		if (old >= mode)
+			return;
+	} while (!try_cmpxchg(&d->mode, &old, mode));
+	DMERR("%s: switching to %s mode: %s", dmr_name(d), dmr_mode_name(mode), why);
+	schedule_work(&d->event_work);	/* dm_table_event() may sleep */
+}
+
+static void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr)
+{
+	const struct dmr_table *t;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	dmr_ext_count(t->ext, t->nr, remapped, pending);
+	*nr = t->nr;
+	rcu_read_unlock();
+}
+
+unsigned int dmr_health(struct dmr_dev *d)
+{
+	struct dmr_health_input in = {
+		.spare_used = READ_ONCE(d->meta.spare_used),
+		.spare_blocks = d->meta.spare_blocks,
+		.mode = dmr_mode(d),
+	};
+	u64 remapped;
+	u32 nr;
+
+	dmr_count_published(d, &remapped, &in.pending, &nr);
+	return dmr_health_score(&in);
+}
+
+static int dmr_parse_features(struct dm_arg_set *as, struct dmr_dev *d, char **error)
+{
+	static const struct dm_arg group = { 0, 3, "Invalid number of feature arguments" };
+	static const struct dm_arg retries = { 0, DMR_MAX_READ_RETRIES,
+					       "read_retries must be 0-10" };
+	unsigned int argc;
+	int r;
+
+	if (!as->argc)
+		return 0;
+	r = dm_read_arg_group(&group, as, &argc, error);
+	if (r)
+		return r;
+	while (argc) {
+		const char *name = dm_shift_arg(as);
+
+		argc--;
+		if (!strcasecmp(name, "no_auto_remap")) {
+			d->no_auto_remap = true;
+		} else if (!strcasecmp(name, "read_retries")) {
+			if (!argc) {
+				*error = "read_retries needs a value";
+				return -EINVAL;
+			}
+			r = dm_read_arg(&retries, as, &d->read_retries, error);
+			if (r)
+				return r;
+			argc--;
+		} else {
+			*error = "Unknown feature (expected no_auto_remap or read_retries <n>)";
+			return -EINVAL;
+		}
+	}
+	if (as->argc) {
+		*error = "Too many arguments";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool dmr_same_disk(struct block_device *a, struct block_device *b)
+{
+	return a == b || bdev_whole(a) == b || bdev_whole(b) == a;
+}
+
+/*
+ * Refuse devices that another remap-v4 instance uses, except the instance
+ * of the same mapped device being replaced by a reload.  Sets *reloading.
+ */
+static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
+{
+	struct mapped_device *md = dm_table_get_md(d->ti->table);
+	struct block_device *m = d->main_dev->bdev, *s = d->spare_dev->bdev;
+	struct dmr_dev *o;
+
+	*reloading = false;
+	mutex_lock(&dmr_devices_lock);
+	list_for_each_entry(o, &dmr_devices, list) {
+		struct block_device *om = o->main_dev->bdev, *os = o->spare_dev->bdev;
+		bool shares = dmr_same_disk(om, m) || dmr_same_disk(om, s) ||
+			      dmr_same_disk(os, m) || dmr_same_disk(os, s);
+
+		if (!shares)
+			continue;
+		if (dm_table_get_md(o->ti->table) == md && o->ti->table != d->ti->table &&
+		    om == m && os == s) {
+			*reloading = true;
+			continue;
+		}
+		mutex_unlock(&dmr_devices_lock);
+		*error = "Main or spare device is already used by another remap-v4 target";
+		return -EBUSY;
+	}
+	list_add_tail(&d->list, &dmr_devices);
+	mutex_unlock(&dmr_devices_lock);
+	return 0;
+}
+
+static void dmr_unregister(struct dmr_dev *d)
+{
+	mutex_lock(&dmr_devices_lock);
+	list_del(&d->list);
+	mutex_unlock(&dmr_devices_lock);
+}
+
+static void dmr_free(struct dmr_dev *d)
+{
+	if (d->wq)
+		destroy_workqueue(d->wq);
+	bioset_exit(&d->bs);
+	free_percpu(d->pcpu);
+	dmr_meta_free(d);
+	if (d->spare_dev)
+		dm_put_device(d->ti, d->spare_dev);
+	if (d->main_dev)
+		dm_put_device(d->ti, d->main_dev);
+	kfree(d);
+}
+
+static int dmr_check_devices(struct dm_target *ti, struct dmr_dev *d)
+{
+	struct block_device *m = d->main_dev->bdev, *s = d->spare_dev->bdev;
+	unsigned int lbs = bdev_logical_block_size(m);
+
+	if (dmr_same_disk(m, s)) {
+		ti->error = "Main and spare must be different devices";
+		return -EINVAL;
+	}
+	if (ti->len > bdev_nr_sectors(m)) {
+		ti->error = "Device length exceeds the main device";
+		return -EINVAL;
+	}
+	if (lbs != bdev_logical_block_size(s)) {
+		ti->error = "Main and spare have different logical block sizes";
+		return -EINVAL;
+	}
+	if (lbs > PAGE_SIZE) {
+		ti->error = "Logical block size larger than the page size is not supported";
+		return -EINVAL;
+	}
+	d->block_size = lbs;
+	d->block_shift = ilog2(lbs >> SECTOR_SHIFT);
+	if (ti->len & ((1u << d->block_shift) - 1)) {
+		ti->error = "Length is not a multiple of the logical block size";
+		return -EINVAL;
+	}
+	if (bdev_nr_sectors(s) < DMR_DATA_START_SECTOR + DMR_MIN_DATA_SECTORS) {
+		ti->error = "Spare device too small (needs at least 11264 sectors)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct dm_arg_set as = { .argc = argc, .argv = argv };
+	struct dmr_dev *d;
+	bool reloading;
+	int r;
+
+	if (argc < 2) {
+		ti->error = "Usage: <main_dev> <spare_dev> [<#features> <feature>...]";
+		return -EINVAL;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		ti->error = "Cannot allocate context";
+		return -ENOMEM;
+	}
+	d->ti = ti;
+	d->read_retries = DMR_DEFAULT_READ_RETRIES;
+	mutex_init(&d->meta_lock);
+	spin_lock_init(&d->lock);
+	bio_list_init(&d->deferred);
+	INIT_WORK(&d->worker, dmr_worker);
+	INIT_WORK(&d->event_work, dmr_event_work);
+	INIT_LIST_HEAD(&d->list);
+	ti->private = d;
+
+	dm_consume_args(&as, 2);
+	r = dmr_parse_features(&as, d, &ti->error);
+	if (r)
+		goto bad;
+	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &d->main_dev);
+	if (r) {
+		ti->error = "Cannot open main device";
+		goto bad;
+	}
+	r = dm_get_device(ti, argv[1], dm_table_get_mode(ti->table), &d->spare_dev);
+	if (r) {
+		ti->error = "Cannot open spare device";
+		goto bad;
+	}
+	r = dmr_check_devices(ti, d);
+	if (r)
+		goto bad;
+	d->data_start = DMR_DATA_START_SECTOR;
+
+	r = -ENOMEM;
+	if (dmr_meta_alloc(d)) {
+		ti->error = "Cannot allocate metadata buffers";
+		goto bad;
+	}
+	d->pcpu = alloc_percpu(struct dmr_pcpu);
+	if (!d->pcpu || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
+		ti->error = "Cannot allocate I/O state";
+		goto bad;
+	}
+	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, 0);
+	if (!d->wq) {
+		ti->error = "Cannot allocate workqueue";
+		goto bad;
+	}
+
+	r = dmr_register(d, &reloading, &ti->error);
+	if (r)
+		goto bad;
+	/*
+	 * While the table this one replaces is live it may still commit, so a
+	 * reload only validates here and reads the metadata again at resume,
+	 * after the old table has been suspended and flushed.
+	 */
+	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
+			  bdev_nr_sectors(d->spare_dev->bdev), !reloading, !reloading,
+			  &ti->error);
+	if (r)
+		goto bad_unregister;
+	d->reload_on_resume = reloading;
+	dmr_publish(d);
+
+	ti->num_flush_bios = 2;
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct dmr_io);
+	return 0;
+
+bad_unregister:
+	dmr_unregister(d);
+bad:
+	dmr_free(d);
+	return r;
+}
+
+static void dmr_dtr(struct dm_target *ti)
+{
+	struct dmr_dev *d = ti->private;
+
+	dmr_unregister(d);
+	flush_workqueue(d->wq);
+	cancel_work_sync(&d->event_work);
+	dmr_free(d);
+}
+
+/* Everything in flight has finished: make staged state durable. */
+static void dmr_postsuspend(struct dm_target *ti)
+{
+	struct dmr_dev *d = ti->private;
+
+	flush_workqueue(d->wq);
+	mutex_lock(&d->meta_lock);
+	if (d->dirty && dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
+		dmr_publish(d);
+	mutex_unlock(&d->meta_lock);
+}
+
+static int dmr_preresume(struct dm_target *ti)
+{
+	struct dmr_dev *d = ti->private;
+	char *error = NULL;
+	int r = 0;
+
+	if (!d->reload_on_resume)
+		return 0;
+	mutex_lock(&d->meta_lock);
+	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
+			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
+	if (!r) {
+		dmr_publish(d);
+		d->reload_on_resume = false;
+	} else {
+		DMERR("%s: cannot reload metadata: %s", dmr_name(d), error);
+	}
+	mutex_unlock(&d->meta_lock);
+	return r;
+}
+
+static void dmr_status(struct dm_target *ti, status_type_t type,
+		       unsigned int status_flags, char *result, unsigned int maxlen)
+{
+	struct dmr_dev *d = ti->private;
+	unsigned int sz = 0, nfeat;
+	u64 remapped, pending, used;
+	u64 reads = 0, writes = 0;
+	u32 nr;
+	int cpu;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		dmr_count_published(d, &remapped, &pending, &nr);
+		for_each_possible_cpu(cpu) {
+			reads += per_cpu_ptr(d->pcpu, cpu)->reads;
+			writes += per_cpu_ptr(d->pcpu, cpu)->writes;
+		}
+		used = READ_ONCE(d->meta.spare_used);
+		DMEMIT("mode=%s remapped=%llu pending=%llu spare_used=%llu spare_free=%llu spare_blocks=%llu",
+		       dmr_mode_name(dmr_mode(d)), remapped, pending, used,
+		       d->meta.spare_blocks - used, d->meta.spare_blocks);
+		DMEMIT(" extents=%u max_extents=%u read_errors=%llu write_errors=%llu spare_errors=%llu remap_failures=%llu",
+		       nr, (unsigned int)DMR_MAX_EXTENTS,
+		       (u64)atomic64_read(&d->stats.read_errors),
+		       (u64)atomic64_read(&d->stats.write_errors),
+		       (u64)atomic64_read(&d->stats.spare_errors),
+		       (u64)atomic64_read(&d->stats.remap_failures));
+		DMEMIT(" reads=%llu writes=%llu health=%u block_size=%u seq=%llu uuid=%pUb",
+		       reads, writes, dmr_health(d), d->block_size,
+		       READ_ONCE(d->meta.seq), d->meta.pair_uuid);
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);
+		nfeat = (d->no_auto_remap ? 1 : 0) +
+			(d->read_retries != DMR_DEFAULT_READ_RETRIES ? 2 : 0);
+		if (nfeat)
+			DMEMIT(" %u", nfeat);
+		if (d->no_auto_remap)
+			DMEMIT(" no_auto_remap");
+		if (d->read_retries != DMR_DEFAULT_READ_RETRIES)
+			DMEMIT(" read_retries %u", d->read_retries);
+		break;
+	case STATUSTYPE_IMA:
+		dmr_count_published(d, &remapped, &pending, &nr);
+		DMEMIT("target_name=%s,target_version=%u.%u.%u",
+		       ti->type->name, ti->type->version[0], ti->type->version[1],
+		       ti->type->version[2]);
+		DMEMIT(",main_device_name=%s,spare_device_name=%s,mode=%s,no_auto_remap=%c,read_retries=%u,remapped=%llu,pending=%llu;",
+		       d->main_dev->name, d->spare_dev->name, dmr_mode_name(dmr_mode(d)),
+		       d->no_auto_remap ? 'y' : 'n', d->read_retries, remapped, pending);
+		break;
+	}
+}
+
+static int dmr_iterate_devices(struct dm_target *ti, iterate_devices_callout_fn fn,
+			       void *data)
+{
+	struct dmr_dev *d = ti->private;
+	int r;
+
+	r = fn(ti, d->main_dev, 0, ti->len, data);
+	if (!r)
+		r = fn(ti, d->spare_dev, d->data_start,
+		       dmr_block_sector(d, d->meta.spare_blocks), data);
+	return r;
+}
+
+static void dmr_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	struct dmr_dev *d = ti->private;
+
+	limits->logical_block_size = max_t(unsigned int, limits->logical_block_size,
+					   d->block_size);
+	limits->io_min = max_t(unsigned int, limits->io_min, d->block_size);
+}
+
+/*
+ * Ioctls go to the main device but bypass the remap table, so only
+ * privileged callers may pass them through (return 1, like a partial map).
+ */
+static int dmr_prepare_ioctl(struct dm_target *ti, struct block_device **bdev)
+{
+	struct dmr_dev *d = ti->private;
+
+	*bdev = d->main_dev->bdev;
+	return 1;
+}
+
+static struct target_type dmr_target = {
+	.name = DMR_TARGET_NAME,
+	.version = { DMR_VERSION_MAJOR, DMR_VERSION_MINOR, DMR_VERSION_PATCH },
+	.module = THIS_MODULE,
+	.ctr = dmr_ctr,
+	.dtr = dmr_dtr,
+	.map = dmr_map,
+	.end_io = dmr_end_io,
+	.postsuspend = dmr_postsuspend,
+	.preresume = dmr_preresume,
+	.status = dmr_status,
+	.message = dmr_message,
+	.iterate_devices = dmr_iterate_devices,
+	.io_hints = dmr_io_hints,
+	.prepare_ioctl = dmr_prepare_ioctl,
+};
+
+static int __init dmr_init(void)
+{
+	int r = dm_register_target(&dmr_target);
+
+	if (r)
+		DMERR("register failed %d", r);
+	return r;
+}
+
+static void __exit dmr_exit(void)
+{
+	dm_unregister_target(&dmr_target);
+}
+
+module_init(dmr_init);
+module_exit(dmr_exit);
+
+MODULE_DESCRIPTION(DM_NAME " target that remaps bad blocks of a failing disk to a spare");
+MODULE_AUTHOR("dm-remap developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("4.0.0");

@@ -1,0 +1,274 @@
+#!/bin/bash
+# run-vm.sh [options] -- SCRIPT [ARGS...]
+#
+# Boots a throw-away QEMU VM (TCG) on a Debian kernel with the host root
+# shared read-only (plus a RAM overlay, so the guest can write anywhere) and
+# runs SCRIPT (a host path; same path in the guest) with ARGS, as root, with
+# cwd = repository root, stdin = /dev/null, stdout/stderr on the serial
+# console.  The console is shown live and saved to the log file.
+#
+# Options:
+#   --kernel KVER     kernel to boot (default: $KVER, else newest from kernels.sh)
+#   --timeout SEC     kill QEMU and fail (124) after SEC s (default: $VM_TIMEOUT or 300)
+#   --kill-after SEC  SIGKILL QEMU after SEC s (fractions ok) to simulate a
+#                     power cut; returns 137 if it fired (see exit codes)
+#   --mem MB          guest RAM (default 2048)
+#   --disk FILE       attach FILE as a raw virtio disk (repeatable; the guest
+#                     sees them as /dev/vda, /dev/vdb, ... in order)
+#   --out DIR         share host DIR read-write, mounted at the same path in
+#                     the guest (repeatable; first one exported as DMR_OUT)
+#   --env K=V         export K=V into the guest script's environment (repeatable)
+#   --log FILE        console log (default: build/vm/logs/run-vm.log)
+#   --quiet           do not echo the console live (log file only)
+#
+# Guest environment: DMR_KVER, DMR_REPO, DMR_KO (only if
+# build/kmod/<KVER>/dm-remap-v4.ko exists), DMR_OUT (if --out), DM_DISABLE_UDEV=1,
+# plus every --env.
+#
+# Exit status:
+#   0..255  the guest script's exit status (when the kernel log is clean)
+#   122     guest kernel log contains Oops/BUG/WARNING/... (lines are printed)
+#   124     --timeout expired, QEMU killed
+#   125     harness error (bad usage, missing kernel, init could not set up)
+#   126     guest ended without reporting a status (panic, crash, reset)
+#   137     --kill-after fired: QEMU was SIGKILLed as requested ("power cut")
+# A guest script should avoid exiting with these codes itself.
+#
+# Env knobs: VM_TIMEOUT, VM_ACCEL (default tcg: nested KVM hangs here),
+# VM_CPU (default max).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/../.." && pwd -P)
+
+usage() {
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+err() {
+    echo "run-vm: $*" >&2
+    exit 125
+}
+
+kver=${KVER:-}
+timeout_s=${VM_TIMEOUT:-300}
+kill_after=
+mem=2048
+disks=()
+outs=()
+envs=()
+log=$repo/build/vm/logs/run-vm.log
+quiet=0
+while (($#)); do
+    case $1 in
+        --kernel) kver=${2:?}; shift 2 ;;
+        --timeout) timeout_s=${2:?}; shift 2 ;;
+        --kill-after) kill_after=${2:?}; shift 2 ;;
+        --mem) mem=${2:?}; shift 2 ;;
+        --disk) disks+=("${2:?}"); shift 2 ;;
+        --out) outs+=("${2:?}"); shift 2 ;;
+        --env) envs+=("${2:?}"); shift 2 ;;
+        --log) log=${2:?}; shift 2 ;;
+        --quiet) quiet=1; shift ;;
+        -h | --help) usage; exit 0 ;;
+        --) shift; break ;;
+        *) usage >&2; err "unknown option: $1" ;;
+    esac
+done
+(($# >= 1)) || { usage >&2; err "missing SCRIPT"; }
+script=$1
+shift
+
+[[ $timeout_s =~ ^[0-9]+$ ]] || err "--timeout must be whole seconds"
+[[ -z $kill_after || $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || err "bad --kill-after"
+[[ $mem =~ ^[0-9]+$ ]] || err "bad --mem"
+[[ -f $script ]] || err "no such script: $script"
+script=$(realpath "$script")
+
+if [[ -z $kver ]]; then
+    kver=$("$here/kernels.sh" | tail -n 1) || err "no usable kernel"
+fi
+KVER=$kver "$here/kernels.sh" >/dev/null || err "kernel $kver not usable"
+
+command -v qemu-system-x86_64 >/dev/null || err "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+
+# Paths go through vm.conf / the kernel command line unquoted.
+nospace() {
+    [[ $1 != *[[:space:]\'\"]* ]] || err "path with whitespace or quotes not supported: $1"
+}
+nospace "$repo"
+nospace "$script"
+
+# Initramfs, cached per kernel; rebuilt when the builder or modules change.
+initrd=$repo/build/vm/initramfs-$kver.cpio.gz
+if [[ ! -s $initrd || $here/build-initramfs.sh -nt $initrd ||
+      /lib/modules/$kver/modules.dep -nt $initrd ]]; then
+    "$here/build-initramfs.sh" "$kver" "$initrd" || err "initramfs build failed"
+fi
+
+mkdir -p "$repo/build/vm/tmp" "$(dirname "$log")"
+rundir=$(mktemp -d "$repo/build/vm/tmp/run.XXXXXX")
+qpid=
+tpid=
+wpids=()
+cleanup() {
+    local p
+    for p in "${wpids[@]}" $tpid $qpid; do
+        kill "$p" 2>/dev/null || true
+    done
+    rm -rf "$rundir"
+}
+trap cleanup EXIT
+trap 'echo "run-vm: interrupted" >&2; exit 130' INT TERM
+
+# --- guest job -------------------------------------------------------------
+qemu_outs=()
+vm_outs=()
+i=0
+for d in "${outs[@]}"; do
+    mkdir -p "$d"
+    d=$(realpath "$d")
+    nospace "$d"
+    qemu_outs+=(-virtfs "local,path=${d//,/,,},mount_tag=out$i,security_model=none,multidevs=remap")
+    vm_outs+=("out$i=$d")
+    i=$((i + 1))
+done
+{
+    echo "# generated by run-vm.sh, read by the initramfs /init"
+    echo "DMR_EXPOSE='$repo $(dirname "$script") $rundir'"
+    echo "DMR_OUTS='${vm_outs[*]}'"
+} >"$rundir/vm.conf"
+
+ko=$repo/build/kmod/$kver/dm-remap-v4.ko
+{
+    echo "#!/bin/bash"
+    echo "# generated by run-vm.sh: environment + the guest script"
+    echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    echo "export HOME=/root LC_ALL=C TERM=dumb DM_DISABLE_UDEV=1"
+    printf 'export DMR_KVER=%q DMR_REPO=%q\n' "$kver" "$repo"
+    if [[ -f $ko ]]; then
+        printf 'export DMR_KO=%q\n' "$ko"
+    fi
+    if ((${#outs[@]})); then
+        printf 'export DMR_OUT=%q\n' "${vm_outs[0]#*=}"
+    fi
+    for kv in "${envs[@]}"; do
+        [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || err "bad --env: $kv"
+        printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}"
+    done
+    printf 'cd %q || exit 125\n' "$repo"
+    printf 'if [[ -x %q ]]; then exec' "$script"
+    printf ' %q' "$script" "$@"
+    printf '; else exec bash'
+    printf ' %q' "$script" "$@"
+    printf '; fi\n'
+} >"$rundir/job.sh"
+
+# --- QEMU --------------------------------------------------------------------
+qemu_disks=()
+for f in "${disks[@]}"; do
+    [[ -f $f || -b $f ]] || err "no such disk image: $f"
+    f=$(realpath "$f")
+    qemu_disks+=(-drive "file=${f//,/,,},if=virtio,format=raw,cache=writeback,discard=unmap")
+done
+
+cmdline="console=ttyS0,115200 loglevel=5 panic=-1 log_buf_len=8M mitigations=off"
+cmdline+=" 8250.nr_uarts=1 dmr.job=$rundir/job.sh"
+qemu=(qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp 2 -m "$mem"
+      -nographic -no-reboot -nic none
+      -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$cmdline"
+      -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+      "${qemu_outs[@]}" "${qemu_disks[@]}")
+
+{
+    echo "run-vm: kernel $kver, script $script $*"
+    echo "run-vm: $(printf '%q ' "${qemu[@]}")"
+} >"$log"
+header_bytes=$(stat -c %s "$log")
+start=$EPOCHREALTIME
+# QEMU writes straight to the log; `tail --pid` shows it live and stops when
+# QEMU is gone.  stdin is /dev/null so the terminal is never put in raw mode.
+"${qemu[@]}" </dev/null >>"$log" 2>&1 &
+qpid=$!
+if ((!quiet)); then
+    tail -c "+$((header_bytes + 1))" -s 0.2 -f --pid="$qpid" "$log" &
+    tpid=$!
+fi
+
+# Watchdogs: each sleeps, leaves a flag file for the verdict and kills QEMU.
+watchdog() { # <seconds> <signal> <flag>
+    local spid
+    sleep "$1" &
+    spid=$!
+    trap 'kill $spid 2>/dev/null; exit 0' TERM
+    wait "$spid"
+    touch "$rundir/$3"
+    kill "-$2" "$qpid" 2>/dev/null || true
+    if [[ $2 == TERM ]]; then
+        sleep 5
+        kill -KILL "$qpid" 2>/dev/null || true
+    fi
+}
+watchdog "$timeout_s" TERM timed-out &
+wpids+=($!)
+if [[ -n $kill_after ]]; then
+    watchdog "$kill_after" KILL power-cut &
+    wpids+=($!)
+fi
+
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=
+for p in "${wpids[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+done
+wpids=()
+if [[ -n $tpid ]]; then
+    wait "$tpid" || true
+    tpid=
+fi
+elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+
+# --- verdict -----------------------------------------------------------------
+say() {
+    echo "run-vm: $*" | tee -a "$log" >&2
+}
+clean=$rundir/console.txt
+tr -d '\r' <"$log" >"$clean"
+dmesg_txt=$rundir/dmesg.txt
+sed -n '/^===== DMR DMESG BEGIN =====$/,/^===== DMR DMESG END =====$/p' "$clean" >"$dmesg_txt"
+status=$(sed -n '/^===== DMR DMESG END =====$/,$p' "$clean" |
+         sed -n 's/^DMR_EXIT=\([0-9][0-9]*\)$/\1/p' | tail -n 1)
+bad_re='Oops|BUG:|WARNING:|general protection|kernel BUG|Call Trace|UBSAN|KASAN|lockdep|possible circular locking|INFO: task .* blocked'
+
+if [[ -e $rundir/power-cut && -z $status ]]; then
+    say "power cut: QEMU SIGKILLed after ${kill_after}s as requested (--kill-after) -> 137"
+    exit 137
+fi
+if [[ -e $rundir/timed-out && -z $status ]]; then
+    say "TIMEOUT: guest did not finish within ${timeout_s}s, QEMU killed -> 124 (log: $log)"
+    grep -aE "$bad_re" "$clean" | head -n 40 | sed 's/^/run-vm:   /' >&2 || true
+    exit 124
+fi
+if init_fail=$(grep -a '^DMR_INIT_FAILED=' "$clean"); then
+    say "guest init failed: ${init_fail#DMR_INIT_FAILED=} -> 125 (log: $log)"
+    exit 125
+fi
+if [[ -z $status ]]; then
+    if ((qrc != 0)); then
+        say "QEMU exited with status $qrc without a guest result -> 125 (log: $log)"
+        tail -n 20 "$clean" | sed 's/^/run-vm:   /' >&2
+        exit 125
+    fi
+    say "guest ended without DMR_EXIT (panic/crash/reset?) -> 126 (log: $log)"
+    { grep -aE "$bad_re|Kernel panic" "$clean" || tail -n 30 "$clean"; } | head -n 60 |
+        sed 's/^/run-vm:   /' >&2
+    exit 126
+fi
+if bad=$(grep -aE "$bad_re" "$dmesg_txt"); then
+    say "guest kernel log is not clean (guest script status $status) -> 122:"
+    printf '%s\n' "$bad" | head -n 60 | sed 's/^/run-vm:   /' | tee -a "$log" >&2
+    exit 122
+fi
+say "guest script exited with status $status (${elapsed}s incl. boot)"
+exit "$status"
