@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# remap-v4 helpers for guest tests, on top of lib.sh.  Source it:
+#   . "$(dirname "$0")/remap-lib.sh"
+# shellcheck source=tests/vm/guest/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DMR_META=${DMR_REPO:-$PWD}/build/cmake/tools/dmr-meta
+[[ -x $DMR_META ]] || die "missing $DMR_META (run make userspace)"
+
+# remap_table MAIN SPARE [FEATURE...]: a one-target remap-v4 table over all of MAIN.
+remap_table() {
+    local main=$1 spare=$2
+    shift 2
+    local feats=""
+    (($#)) && feats=" $# $*"
+    echo "0 $(sectors "$main") remap-v4 $main $spare$feats"
+}
+# mk_remap NAME MAIN SPARE [FEATURE...]: create it; prints /dev/mapper/NAME.
+mk_remap() {
+    local name=$1 main=$2 spare=$3
+    shift 3
+    dm_create "$name" "$(remap_table "$main" "$spare" "$@")"
+}
+# field NAME KEY: value of KEY=... in `dmsetup status NAME`.
+field() {
+    dmsetup status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+# expect_field NAME KEY VALUE: one check.
+expect_field() {
+    local got
+    got=$(field "$1" "$2")
+    if [[ $got == "$3" ]]; then pass "$1 $2=$3"; else fail "$1 $2=$got, expected $3"; fi
+}
+# wait_dmesg PATTERN: true if the kernel log contains PATTERN.
+in_dmesg() {
+    dmesg | grep -q -- "$1"
+}
+# meta_ok SPARE: all 5 metadata copies valid and current (checked in userspace:
+# this also proves the kernel's CRC-32 matches the userspace one).
+meta_ok() {
+    "$DMR_META" verify "$1" >/tmp/meta-verify.out 2>&1
+}
+# fio_verify DEV [extra fio args...]: random writes of 512 B - 256 KiB over
+# the whole device with crc32c verification; fails on any error.
+fio_verify() {
+    local dev=$1
+    shift
+    fio --name=verify --filename="$dev" --ioengine=libaio --direct=1 --iodepth=16 \
+        --rw=randwrite --bsrange=512-256k --blockalign=512 --size=100% \
+        --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 \
+        --output=/tmp/fio.out "$@"
+}
+# put_sectors DEV START COUNT [SRC]: O_DIRECT write of whole 512-byte sectors.
+# (lib.sh's write_sectors uses bs=1M, and dd drops O_DIRECT for a short last
+# block: the page cache would then read-modify-write neighbouring sectors,
+# which fails on purpose next to unreadable blocks.)
+put_sectors() {
+    dd if="${4:-/dev/urandom}" of="$1" bs=512 seek="$2" count="$3" \
+        oflag=direct iflag=fullblock conv=notrunc status=none
+}
