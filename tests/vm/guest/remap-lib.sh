@@ -58,3 +58,18 @@ put_sectors() {
     dd if="${4:-/dev/urandom}" of="$1" bs=512 seek="$2" count="$3" \
         oflag=direct iflag=fullblock conv=notrunc status=none
 }
+# write_only_bad_table DISK ERRDEV SIZE "START:LEN ...": DISK via dm-linear,
+# except the ranges, which keep reading the old data but fail every write
+# (dm-delay with a separate write device), like sectors of a real disk that
+# went bad under data that is still readable.  Flushes go to DISK.
+write_only_bad_table() {
+    local disk=$1 err=$2 size=$3 ranges=$4 pos=0 r s l
+    for r in $(tr ' ' '\n' <<<"$ranges" | grep . | sort -t: -k1,1n); do
+        s=${r%%:*} l=${r#*:}
+        ((s > pos)) && echo "$pos $((s - pos)) linear $disk $pos"
+        echo "$s $l delay $disk $s 0 $err $s 0 $disk $s 0"
+        pos=$((s + l))
+    done
+    ((pos < size)) && echo "$pos $((size - pos)) linear $disk $pos"
+    return 0
+}
