@@ -3,7 +3,8 @@ SHELL := /bin/bash
 REPO := $(CURDIR)
 
 # Kernels we can build for and boot: installed headers + /boot/vmlinuz.
-KVERS := $(shell tests/vm/kernels.sh 2>/dev/null)
+# Recursive (=): evaluated when a recipe runs, i.e. after `deps` installed kernels.
+KVERS = $(shell tests/vm/kernels.sh 2>/dev/null)
 # The default kernel: KVER=... overrides, else the newest usable one.
 KVER ?= $(lastword $(KVERS))
 KDIR ?= /lib/modules/$(KVER)/build
@@ -68,10 +69,10 @@ test-vm: module-all userspace
 	tests/vm/run-suite.sh $(TESTS)
 
 # Everything, with one summary line at the end.
-test: module-all userspace
+test: deps module-all userspace
 	tools/run-tests.sh
 
-demo: module-all userspace
+demo: deps module-all userspace
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
 
 clean:

@@ -293,6 +293,8 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	d->meta.health.remaps_total += add.len;
 	atomic64_add(add.len, &d->stats.remaps);
 	d->dirty = true;
+	DMWARN_LIMIT("%s: remapped blocks %llu+%u to spare blocks %llu+%u",
+		     d->main_dev->name, add.lblock, add.len, add.sblock, add.len);
 	return BLK_STS_OK;
 fail:
 	atomic64_add(add.len, &d->stats.remap_failures);

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 
-main=$(mkloop 16 random)
-spare=$(mkloop 8)
+main=$(mkloop 8 random)
+spare=$(mkloop 6)
 copies=(0 1024 2048 4096 8192)
 mk_remap r0 "$main" "$spare" >/dev/null
 for s in 100 101 102 5000 7777; do dmsetup message r0 0 remap "$s" >/dev/null; done

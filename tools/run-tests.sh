@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it: unit tests (ctest), a
+# short fuzzing pass, the VM harness self-test and the VM tests on every
+# installed kernel.  Ends with one line: "N passed, M failed".
+# Expects `make module-all userspace` to have run (the Makefile does that).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+passed=0
+failed=0
+add() {
+    passed=$((passed + $1))
+    failed=$((failed + $2))
+}
+# count_lines LOG: add the PASS and FAIL lines of a PASS/FAIL-per-line log.
+count_lines() {
+    add "$(grep -c '^PASS' "$1")" "$(grep -c '^FAIL' "$1")"
+}
+
+echo "=== unit tests (ctest)"
+ctest --test-dir build/cmake --output-on-failure -j "$(nproc)" 2>&1 | tee build/ctest.log
+summary=$(sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' build/ctest.log)
+if [[ -n $summary ]]; then
+    f=${summary% *} total=${summary#* }
+    add $((total - f)) "$f"
+else
+    echo "FAIL ctest did not run"
+    add 0 1
+fi
+
+echo "=== fuzzing: metadata decoder, ${FUZZ_SECONDS:-30} s"
+if tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" >build/fuzz.log 2>&1; then
+    echo "PASS fuzz"
+    add 1 0
+else
+    tail -n 30 build/fuzz.log
+    echo "FAIL fuzz (log: build/fuzz.log)"
+    add 0 1
+fi
+
+echo "=== VM harness self-test"
+tests/vm/selftest.sh 2>&1 | tee build/selftest.log
+count_lines build/selftest.log
+
+echo "=== VM tests"
+tests/vm/run-suite.sh 2>&1 | tee build/vm-suite.log
+count_lines build/vm-suite.log
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
