@@ -83,12 +83,13 @@ enum dmr_status dmr_ext_insert(struct dmr_extent *e, __u32 *n, __u32 cap,
 	return DMR_OK;
 }
 
-/* Is lblock strictly inside an extent (so splitting there adds one entry)? */
-static int dmr_ext_inside(const struct dmr_extent *e, __u32 n, __u64 lblock)
+/* Is lblock strictly inside an extent that carries one of flags? */
+static int dmr_ext_inside_with(const struct dmr_extent *e, __u32 n, __u64 lblock,
+			       __u32 flags)
 {
 	__u32 i = dmr_ext_find(e, n, lblock);
 
-	return i < n && e[i].lblock < lblock;
+	return i < n && e[i].lblock < lblock && (e[i].flags & flags);
 }
 
 /* Split the extent holding lblock so that an extent starts at lblock. */
@@ -108,18 +109,13 @@ static void dmr_ext_split_at(struct dmr_extent *e, __u32 *n, __u64 lblock)
 		e[i + 1].sblock += head;
 }
 
-/* Split at both ends of [lblock, end) if the table has room for it. */
-static enum dmr_status dmr_ext_isolate(struct dmr_extent *e, __u32 *n, __u32 cap,
-				       __u64 lblock, __u64 end)
+/* Drop the first cut blocks of e (its start moves right). */
+static void dmr_ext_trim_head(struct dmr_extent *e, __u64 cut)
 {
-	__u32 extra = (__u32)dmr_ext_inside(e, *n, lblock) +
-		      (__u32)dmr_ext_inside(e, *n, end);
-
-	if (*n + extra > cap)
-		return DMR_E_NOSPC;
-	dmr_ext_split_at(e, n, lblock);
-	dmr_ext_split_at(e, n, end);
-	return DMR_OK;
+	e->lblock += cut;
+	e->len -= (__u32)cut;
+	if (!(e->flags & DMR_EXT_PENDING))
+		e->sblock += cut;
 }
 
 /* Merge every adjacent mergeable pair (keeps the table canonical). */
@@ -141,19 +137,31 @@ enum dmr_status dmr_ext_remove(struct dmr_extent *e, __u32 *n, __u32 cap,
 {
 	__u64 end = lblock + len;
 	__u32 first, last;
-	enum dmr_status st;
 
 	if (len == 0)
 		return DMR_OK;
 	if (end < lblock)
 		return DMR_E_INVAL;
-	st = dmr_ext_isolate(e, n, cap, lblock, end);
-	if (st != DMR_OK)
-		return st;
 	first = dmr_ext_find(e, *n, lblock);
+	if (first >= *n || e[first].lblock >= end)
+		return DMR_OK;			/* nothing mapped there */
+	if (e[first].lblock < lblock && dmr_ext_end(&e[first]) > end) {
+		/* A hole inside one extent: the only case that adds an entry. */
+		if (*n >= cap)
+			return DMR_E_NOSPC;
+		dmr_ext_split_at(e, n, end);
+		e[first].len = (__u32)(lblock - e[first].lblock);
+		return DMR_OK;
+	}
+	if (e[first].lblock < lblock) {
+		e[first].len = (__u32)(lblock - e[first].lblock);
+		first++;
+	}
 	last = first;
-	while (last < *n && e[last].lblock < end)
+	while (last < *n && dmr_ext_end(&e[last]) <= end)
 		last++;
+	if (last < *n && e[last].lblock < end)
+		dmr_ext_trim_head(&e[last], end - e[last].lblock);
 	dmr_ext_close_gap(e, n, first, last - first);
 	return DMR_OK;
 }
@@ -162,7 +170,7 @@ enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,
 				    __u64 lblock, __u64 len, __u32 flags)
 {
 	__u64 end = lblock + len;
-	enum dmr_status st;
+	int split_start, split_end;
 	__u32 i;
 
 	/* A pending extent has no spare block: it is replaced, never relabelled. */
@@ -172,9 +180,15 @@ enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,
 		return DMR_OK;
 	if (end < lblock)
 		return DMR_E_INVAL;
-	st = dmr_ext_isolate(e, n, cap, lblock, end);
-	if (st != DMR_OK)
-		return st;
+	/* Split only where an extent that changes straddles a boundary. */
+	split_start = dmr_ext_inside_with(e, *n, lblock, flags);
+	split_end = dmr_ext_inside_with(e, *n, end, flags);
+	if (*n + (__u32)split_start + (__u32)split_end > cap)
+		return DMR_E_NOSPC;
+	if (split_start)
+		dmr_ext_split_at(e, n, lblock);
+	if (split_end)
+		dmr_ext_split_at(e, n, end);
 	for (i = dmr_ext_find(e, *n, lblock); i < *n && e[i].lblock < end; i++)
 		e[i].flags &= ~flags;
 	dmr_ext_compact(e, n);

@@ -260,6 +260,9 @@ enum dmr_status dmr_meta_check_copy(const void *buf, size_t buf_len,
 {
 	size_t len = buf_len < DMR_COPY_BYTES ? buf_len : DMR_COPY_BYTES;
 
+	/* Too short to hold a header: unknown, not "never formatted". */
+	if (len < DMR_HEADER_BYTES)
+		return DMR_E_SHORT;
 	if (dmr_is_zero(buf, len))
 		return DMR_BLANK;
 	return dmr_meta_decode(buf, buf_len, copy, out, scratch);

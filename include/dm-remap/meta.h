@@ -3,7 +3,8 @@
  * Encode, decode/validate and choose among the five metadata copies.
  *
  * These are pure functions over caller-supplied buffers: no allocation, no
- * I/O, no global state, so the kernel module, the daemon, the unit tests and
+ * I/O, no global state.  Buffers must be 8-byte aligned (they are read and
+ * written as the structs of format.h), so the kernel module, the daemon, the unit tests and
  * the fuzzer run exactly the same code.
  */
 #ifndef DM_REMAP_META_H

@@ -50,8 +50,6 @@ void FlipAndCheck(const Bytes &orig, unsigned copy, const std::vector<size_t> &o
 			enum dmr_status want = ExpectedAfterFlip(orig, off, mask);
 			b[off] ^= mask;
 			ASSERT_EQ(st, want) << "offset " << off << " mask " << (int)mask;
-			if (want != DMR_OK)
-				ASSERT_NE(st, DMR_OK);
 		}
 	}
 	ASSERT_EQ(b, orig);
@@ -71,14 +69,14 @@ TEST(ByteFlip, EveryByteOfASmallCopy)
 TEST(ByteFlip, WholeHeaderAndSampledExtentsOfALargeCopy)
 {
 	std::mt19937_64 rng(31337);
-	MetaBuf m(3000);
-	RandomMeta(rng, 3000, m);
+	MetaBuf m(1200);
+	RandomMeta(rng, 1200, m);
 	Bytes orig = Encode(m, 4);
-	const size_t total = 512 + 3000 * 24;
+	const size_t total = 512 + 1200 * 24;
 	std::vector<size_t> offs;
 	for (size_t i = 0; i < 512 + 48; i++)		// header + first two extents
 		offs.push_back(i);
-	for (size_t i = 560; i < total - 48; i += 37)	// a sample in the middle
+	for (size_t i = 560; i < total - 48; i += 53)	// a sample in the middle
 		offs.push_back(i);
 	for (size_t i = total - 48; i < total + 16; i++)	// last two extents + padding
 		offs.push_back(i);
@@ -274,11 +272,12 @@ TEST_P(Semantic, RejectedBehindValidCrc)
 	EXPECT_EQ(Decode(b, 2, &out), mu.expect);
 	EXPECT_EQ(CheckCopy(b, 2), mu.expect);
 	// Without the recomputed CRC the same damage is caught as well.
-	if (mu.expect != DMR_OK)
+	if (mu.expect != DMR_OK) {
 		EXPECT_NE(Decode(unsealed, 2), DMR_OK);
+	}
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, Semantic, ::testing::ValuesIn(kMutations),
+INSTANTIATE_TEST_SUITE_P(Field, Semantic, ::testing::ValuesIn(kMutations),
 			 [](const ::testing::TestParamInfo<Mutation> &i) {
 				 return std::string(i.param.name);
 			 });
@@ -378,45 +377,34 @@ TEST(Length, ConsistentlyDroppedLastExtentNeedsTheCrc)
 // --- torn writes ----------------------------------------------------------
 
 // Metadata at seq N and N+1 as the kernel would commit them: N+1 moves every
-// spare block (so every extent differs) and optionally adds extents.
+// spare block (so every non-pending extent differs) and may add extents.
 void TornPair(uint32_t nr_old, uint32_t nr_new, Bytes &old_copy, Bytes &new_copy)
 {
 	std::mt19937_64 rng(nr_old * 1000 + nr_new);
 	MetaBuf a(nr_new);
 	RandomMeta(rng, nr_old, a);
+	a.m.seq = 1000;
 	MetaBuf b(a);
 	b.m.seq = a.m.seq + 1;
 	b.m.health.read_errors++;
 	const uint64_t shift = 100;
-	b.m.spare_used += shift;
-	if (b.m.spare_blocks < b.m.spare_used) {
-		b.m.spare_blocks = b.m.spare_used;
-		b.m.spare_sectors = DMR_DATA_START_SECTOR + b.m.spare_blocks * (b.m.block_size / 512);
-	}
-	uint64_t main_end = nr_old ? dmr_ext_end(&a.ext(nr_old - 1)) : 0;
-	for (uint32_t i = 0; i < nr_old; i++) {
+	for (uint32_t i = 0; i < nr_old; i++)
 		if (!(b.ext(i).flags & DMR_EXT_PENDING))
 			b.ext(i).sblock += shift;
-		else
-			b.ext(i).len++;	// pending ones grow instead (space after them?)
-	}
-	(void)main_end;
-	// Growing pending extents may collide with the next one: rebuild order.
-	for (uint32_t i = 0; i + 1 < nr_old; i++)
-		if (dmr_ext_end(&b.ext(i)) > b.ext(i + 1).lblock)
-			b.ext(i).len--;
+	b.m.spare_used += shift;
 	for (uint32_t i = nr_old; i < nr_new; i++) {
 		uint64_t start = (i ? dmr_ext_end(&b.ext(i - 1)) : 0) + 5;
 		b.ext(i) = dmr_extent{ start, b.m.spare_used, 1, 0 };
 		b.m.spare_used++;
 	}
 	b.m.nr_extents = nr_new;
-	uint64_t need = nr_new ? dmr_ext_end(&b.ext(nr_new - 1)) : 1;
+	const uint64_t bss = b.m.block_size / 512;
+	const uint64_t need = nr_new ? dmr_ext_end(&b.ext(nr_new - 1)) : 1;
 	if (dmr_meta_main_blocks(&b.m) < need)
-		b.m.main_sectors = need * (b.m.block_size / 512);
+		b.m.main_sectors = need * bss;
 	if (b.m.spare_blocks < b.m.spare_used) {
 		b.m.spare_blocks = b.m.spare_used;
-		b.m.spare_sectors = DMR_DATA_START_SECTOR + b.m.spare_blocks * (b.m.block_size / 512);
+		b.m.spare_sectors = DMR_DATA_START_SECTOR + b.m.spare_blocks * bss;
 	}
 	ASSERT_EQ(dmr_meta_validate(&b.m, b.scratch()), DMR_OK);
 	old_copy = Encode(a, 1);
@@ -456,8 +444,9 @@ void CheckTorn(uint32_t nr_old, uint32_t nr_new)
 			tested++;
 			EXPECT_NE(Decode(t, 1), DMR_OK)
 				<< "split " << s << (dir ? " old head" : " new head");
-			if (s >= 20)	// header framing intact: the CRC catches it
+			if (s >= 20) {	// header framing intact: the CRC catches it
 				EXPECT_EQ(Decode(t, 1), DMR_E_CRC) << "split " << s;
+			}
 		}
 	}
 	EXPECT_GT(tested, 2);

@@ -160,8 +160,9 @@ TEST_P(RoundTrip, RandomMetadata)
 
 		// Only the copy's own slot accepts it.
 		for (unsigned other = 0; other < DMR_NR_COPIES + 2; other++)
-			if (other != copy)
+			if (other != copy) {
 				EXPECT_EQ(Decode(buf, other), DMR_E_LOCATION) << other;
+			}
 
 		// Re-encoding the decoded copy is byte-identical.
 		EXPECT_EQ(Encode(out, copy), buf);
@@ -412,8 +413,9 @@ TEST(ShortBuffer, EveryPrefixOfACopyIsRejected)
 			<< len;
 		enum dmr_status st = dmr_meta_check_copy(e.p.get(), len, 4, &out.m, out.scratch());
 		ASSERT_NE(st, DMR_OK) << len;
-		if (len > 0)
+		if (len > 0) {
 			ASSERT_EQ(st, DMR_E_SHORT) << len;
+		}
 	}
 	// From total_len on, the padding is not needed.
 	for (size_t len = total; len <= enc.size(); len++) {
