@@ -18,6 +18,8 @@
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/xarray.h>
+#include <linux/kobject.h>
 
 #include "dm-remap/meta.h"
 #include "dm-remap/health.h"
@@ -25,6 +27,7 @@
 #define DM_MSG_PREFIX "remap-v4"
 #define DMR_TARGET_NAME "remap-v4"
 
+#define DMR_VERSION_STRING "4.0.0"
 #define DMR_DEFAULT_READ_RETRIES 2
 #define DMR_MAX_READ_RETRIES 10
 
@@ -54,6 +57,52 @@ struct dmr_stats {
 	atomic64_t remap_failures;	/* blocks we could not remap */
 	atomic64_t remaps;		/* blocks remapped since load */
 };
+
+/* Tunables shared by module parameters and sysfs (dmr-params.c). */
+struct dmr_settings {
+	unsigned int debug;			/* 0 off, 1 info, 2 verbose, 3 trace */
+	unsigned int scanning;			/* background scanning on */
+	unsigned int scan_interval_hours;	/* 1-168 */
+	unsigned int health_threshold;		/* 0-100: scan 8x as often below */
+	unsigned int scan_warn_ms;		/* a slower read is a warning */
+	unsigned int scan_rate_kib;		/* scan bandwidth, KiB/s */
+	unsigned int marginal_remap_percent;	/* chance to move a marginal block */
+	unsigned int auto_discovery;		/* read by remapd */
+};
+extern struct dmr_settings dmr_settings;
+
+#define dmr_dbg(level, fmt, ...)					\
+	do {								\
+		if (READ_ONCE(dmr_settings.debug) >= (level))		\
+			DMINFO(fmt, ##__VA_ARGS__);			\
+	} while (0)
+
+/* Per-device health scanner (dmr-scanner.c). */
+struct dmr_scanner {
+	struct delayed_work work;
+	spinlock_t lock;		/* orders stop against (re)queueing */
+	bool stopped;
+	bool triggered;			/* start a pass now */
+	bool in_pass;
+	bool need_commit;		/* pending blocks found: commit soon */
+	void *buf;			/* one chunk */
+	u64 cursor;			/* next block of the current pass */
+	u64 last_fg;			/* foreground I/O count at the last batch */
+	u64 started;			/* activation time, unix seconds */
+	unsigned int batches;		/* since the last commit */
+	unsigned int nr_warned;
+	struct xarray warned;		/* block -> slow reads seen */
+	atomic64_t scans, blocks, warnings, errors, suspicious, moved, scan_ns;
+};
+
+/* Counters summed for sysfs (per device and global). */
+struct dmr_totals {
+	u64 reads, writes, remaps, remapped, pending;
+	u64 read_errors, write_errors, spare_errors;
+	u64 scans, blocks_scanned, warnings, scan_errors, suspicious, scan_ms, uptime_ms;
+};
+
+struct dmr_sysfs_dev;
 
 struct dmr_dev {
 	struct dm_target *ti;
@@ -99,6 +148,11 @@ struct dmr_dev {
 	struct work_struct worker;
 	struct bio_set bs;
 	struct work_struct event_work;	/* dm_table_event() from any context */
+
+	struct dmr_scanner scan;
+	struct dmr_sysfs_dev *sdev;	/* devices/<name>, under dmr_devices_lock */
+	bool superseded;		/* replaced by a reloaded table */
+	u64 loaded_ms;			/* activation time, for overhead */
 };
 
 /* Per-bio data (ti->per_io_data_size). */
@@ -133,9 +187,15 @@ static inline int dmr_mode(const struct dmr_dev *d)
 }
 
 /* dmr-target.c */
+extern struct mutex dmr_devices_lock;
+extern struct list_head dmr_devices;
 void dmr_set_mode(struct dmr_dev *d, int mode, const char *why);
 const char *dmr_mode_name(int mode);
 unsigned int dmr_health(struct dmr_dev *d);
+void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr);
+void dmr_clear_stats(struct dmr_dev *d);
+void dmr_dev_totals(struct dmr_dev *d, struct dmr_totals *t);
+void dmr_totals_add(struct dmr_totals *a, const struct dmr_totals *b);
 
 /* dmr-io.c */
 int dmr_map(struct dm_target *ti, struct bio *bio);
@@ -145,6 +205,7 @@ void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
 int dmr_sync_io(struct block_device *bdev, sector_t sector, void *buf,
 		unsigned int len, blk_opf_t opf);
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out);
+void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
 
 /* dmr-metadata.c */
 int dmr_meta_alloc(struct dmr_dev *d);
@@ -154,6 +215,29 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 int dmr_meta_commit(struct dmr_dev *d);
 void dmr_publish(struct dmr_dev *d);
 int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock);
+
+/* dmr-scanner.c */
+int dmr_scanner_module_init(void);
+void dmr_scanner_module_exit(void);
+int dmr_scanner_init(struct dmr_dev *d);
+void dmr_scanner_exit(struct dmr_dev *d);
+void dmr_scanner_start(struct dmr_dev *d);
+void dmr_scanner_stop(struct dmr_dev *d);
+void dmr_scanner_trigger(struct dmr_dev *d);
+void dmr_scanner_settings_changed(void);
+ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf);
+
+/* dmr-sysfs.c */
+int dmr_sysfs_init(void);
+void dmr_sysfs_exit(void);
+int dmr_sysfs_attach(struct dmr_dev *d, struct dmr_dev *old);
+struct kobject *dmr_sysfs_detach(struct dmr_dev *d);
+void dmr_sysfs_put(struct kobject *k);
+void dmr_retire_stats(struct dmr_dev *d);
+
+/* dmr-params.c */
+int dmr_parse_uint(const char *buf, unsigned int min, unsigned int max, unsigned int *out);
+int dmr_set_setting(unsigned int *field, const char *buf, unsigned int min, unsigned int max);
 
 /* dmr-message.c */
 int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,

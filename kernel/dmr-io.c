@@ -391,8 +391,8 @@ static blk_status_t dmr_handle_write(struct dmr_dev *d, struct bio *bio, struct 
 	return BLK_STS_OK;
 }
 
-/* Record block as pending if nothing maps it yet. */
-static void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
+/* Record block as pending if nothing maps it yet.  meta_lock held. */
+void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 {
 	struct dmr_extent add = { .lblock = lblock, .len = 1, .flags = DMR_EXT_PENDING };
 	enum dmr_status st;

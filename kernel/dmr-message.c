@@ -6,7 +6,7 @@
  *   list              one line per extent:
  *                       lblock=<n> len=<n> sblock=<n|-> flags=<remapped|pending|unreadable>
  *   remap <sector>    move the block holding <sector> (target-relative) to the spare
- *   scan              start a health scan (not yet available)
+ *   scan              start a health scan pass now
  *   clear_stats       reset the error and I/O counters
  *
  * A malformed or unknown message returns -EINVAL, logs why, changes nothing.
@@ -78,24 +78,6 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 	}
 }
 
-static void dmr_clear_stats(struct dmr_dev *d)
-{
-	int cpu;
-
-	atomic64_set(&d->stats.read_errors, 0);
-	atomic64_set(&d->stats.write_errors, 0);
-	atomic64_set(&d->stats.spare_errors, 0);
-	atomic64_set(&d->stats.remap_failures, 0);
-	atomic64_set(&d->stats.remaps, 0);
-	for_each_possible_cpu(cpu) {
-		struct dmr_pcpu *p = per_cpu_ptr(d->pcpu, cpu);
-
-		p->reads = 0;
-		p->writes = 0;
-		p->spare_ios = 0;
-	}
-}
-
 int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 		char *result, unsigned int maxlen)
 {
@@ -112,8 +94,9 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (argc == 2 && !strcasecmp(cmd, "remap"))
 		return dmr_msg_remap(ti, d, argv[1], result, maxlen);
 	if (argc == 1 && !strcasecmp(cmd, "scan")) {
-		DMWARN("%s: scan: health scanner not yet available", d->main_dev->name);
-		return -EOPNOTSUPP;
+		dmr_scanner_trigger(d);
+		DMEMIT("health scan started");
+		return 1;
 	}
 	if (argc == 1 && !strcasecmp(cmd, "clear_stats")) {
 		dmr_clear_stats(d);

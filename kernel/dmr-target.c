@@ -16,6 +16,8 @@
 #include <linux/blkdev.h>
 #include <linux/slab.h>
 #include <linux/log2.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
 
 #include "dm-remap.h"
 
@@ -27,8 +29,8 @@
  * Every live instance.  A spare or main device may belong to one mapped
  * device only; a table reload of the same mapped device shares them.
  */
-static DEFINE_MUTEX(dmr_devices_lock);
-static LIST_HEAD(dmr_devices);
+DEFINE_MUTEX(dmr_devices_lock);
+LIST_HEAD(dmr_devices);
 
 const char *dmr_mode_name(int mode)
 {
@@ -67,7 +69,7 @@ void dmr_set_mode(struct dmr_dev *d, int mode, const char *why)
 	schedule_work(&d->event_work);	/* dm_table_event() may sleep */
 }
 
-static void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr)
+void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr)
 {
 	const struct dmr_table *t;
 
@@ -80,9 +82,18 @@ static void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, 
 
 unsigned int dmr_health(struct dmr_dev *d)
 {
+	u64 last = READ_ONCE(d->meta.scan.last_complete);
+	u64 now = ktime_get_real_seconds();
 	struct dmr_health_input in = {
+		.scanned_blocks = READ_ONCE(d->meta.scan.passes) * dmr_block(d, d->ti->len) +
+				  READ_ONCE(d->meta.scan.cursor),
+		.scan_errors = READ_ONCE(d->meta.scan.errors),
+		.scan_warnings = READ_ONCE(d->meta.scan.warnings),
 		.spare_used = READ_ONCE(d->meta.spare_used),
 		.spare_blocks = d->meta.spare_blocks,
+		.scan_age = last && now > last ? now - last : 0,
+		.scan_interval = READ_ONCE(dmr_settings.scanning) ?
+			(u64)READ_ONCE(dmr_settings.scan_interval_hours) * 3600 : 0,
 		.mode = dmr_mode(d),
 	};
 	u64 remapped;
@@ -90,6 +101,82 @@ unsigned int dmr_health(struct dmr_dev *d)
 
 	dmr_count_published(d, &remapped, &in.pending, &nr);
 	return dmr_health_score(&in);
+}
+
+static u64 dmr_pcpu_sum(struct dmr_dev *d, size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((u8 *)per_cpu_ptr(d->pcpu, cpu) + offset);
+	return sum;
+}
+
+void dmr_dev_totals(struct dmr_dev *d, struct dmr_totals *t)
+{
+	u32 nr;
+
+	memset(t, 0, sizeof(*t));
+	t->reads = dmr_pcpu_sum(d, offsetof(struct dmr_pcpu, reads));
+	t->writes = dmr_pcpu_sum(d, offsetof(struct dmr_pcpu, writes));
+	t->remaps = atomic64_read(&d->stats.remaps);
+	dmr_count_published(d, &t->remapped, &t->pending, &nr);
+	t->read_errors = atomic64_read(&d->stats.read_errors);
+	t->write_errors = atomic64_read(&d->stats.write_errors);
+	t->spare_errors = atomic64_read(&d->stats.spare_errors);
+	t->scans = atomic64_read(&d->scan.scans);
+	t->blocks_scanned = atomic64_read(&d->scan.blocks);
+	t->warnings = atomic64_read(&d->scan.warnings);
+	t->scan_errors = atomic64_read(&d->scan.errors);
+	t->suspicious = atomic64_read(&d->scan.suspicious);
+	t->scan_ms = div_u64(atomic64_read(&d->scan.scan_ns), NSEC_PER_MSEC);
+	t->uptime_ms = ktime_to_ms(ktime_get()) - d->loaded_ms;
+}
+
+void dmr_totals_add(struct dmr_totals *a, const struct dmr_totals *b)
+{
+	a->reads += b->reads;
+	a->writes += b->writes;
+	a->remaps += b->remaps;
+	a->remapped += b->remapped;
+	a->pending += b->pending;
+	a->read_errors += b->read_errors;
+	a->write_errors += b->write_errors;
+	a->spare_errors += b->spare_errors;
+	a->scans += b->scans;
+	a->blocks_scanned += b->blocks_scanned;
+	a->warnings += b->warnings;
+	a->scan_errors += b->scan_errors;
+	a->suspicious += b->suspicious;
+	a->scan_ms += b->scan_ms;
+	a->uptime_ms += b->uptime_ms;
+}
+
+void dmr_clear_stats(struct dmr_dev *d)
+{
+	int cpu;
+
+	atomic64_set(&d->stats.read_errors, 0);
+	atomic64_set(&d->stats.write_errors, 0);
+	atomic64_set(&d->stats.spare_errors, 0);
+	atomic64_set(&d->stats.remap_failures, 0);
+	atomic64_set(&d->stats.remaps, 0);
+	atomic64_set(&d->scan.scans, 0);
+	atomic64_set(&d->scan.blocks, 0);
+	atomic64_set(&d->scan.warnings, 0);
+	atomic64_set(&d->scan.errors, 0);
+	atomic64_set(&d->scan.suspicious, 0);
+	atomic64_set(&d->scan.moved, 0);
+	atomic64_set(&d->scan.scan_ns, 0);
+	d->loaded_ms = ktime_to_ms(ktime_get());
+	for_each_possible_cpu(cpu) {
+		struct dmr_pcpu *p = per_cpu_ptr(d->pcpu, cpu);
+
+		p->reads = 0;
+		p->writes = 0;
+		p->spare_ios = 0;
+	}
 }
 
 static int dmr_parse_features(struct dm_arg_set *as, struct dmr_dev *d, char **error)
@@ -143,6 +230,7 @@ static bool dmr_same_disk(struct block_device *a, struct block_device *b)
  */
 static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 {
+	int r;
 	struct mapped_device *md = dm_table_get_md(d->ti->table);
 	struct block_device *m = d->main_dev->bdev, *s = d->spare_dev->bdev;
 	struct dmr_dev *o;
@@ -165,20 +253,54 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 		*error = "Main or spare device is already used by another remap-v4 target";
 		return -EBUSY;
 	}
+	/* A new device gets its sysfs directory now; a reload takes it over at resume. */
+	r = *reloading ? 0 : dmr_sysfs_attach(d, NULL);
+	if (r) {
+		mutex_unlock(&dmr_devices_lock);
+		*error = "Cannot create sysfs directory";
+		return r;
+	}
 	list_add_tail(&d->list, &dmr_devices);
 	mutex_unlock(&dmr_devices_lock);
 	return 0;
 }
 
+/* At the first resume of a reloaded table: take over from the old instance. */
+static void dmr_take_over(struct dmr_dev *d)
+{
+	struct mapped_device *md = dm_table_get_md(d->ti->table);
+	struct dmr_dev *o;
+
+	mutex_lock(&dmr_devices_lock);
+	list_for_each_entry(o, &dmr_devices, list) {
+		if (o == d || o->superseded || dm_table_get_md(o->ti->table) != md)
+			continue;
+		o->superseded = true;
+		dmr_retire_stats(o);
+		if (dmr_sysfs_attach(d, o))
+			DMWARN("%s: no sysfs directory after reload", dmr_name(d));
+	}
+	if (!d->sdev && dmr_sysfs_attach(d, NULL))
+		DMWARN("%s: no sysfs directory after reload", dmr_name(d));
+	mutex_unlock(&dmr_devices_lock);
+}
+
 static void dmr_unregister(struct dmr_dev *d)
 {
+	struct kobject *k;
+
 	mutex_lock(&dmr_devices_lock);
 	list_del(&d->list);
+	k = dmr_sysfs_detach(d);
+	if (!d->superseded)
+		dmr_retire_stats(d);
 	mutex_unlock(&dmr_devices_lock);
+	dmr_sysfs_put(k);	/* waits for readers: not under the lock they take */
 }
 
 static void dmr_free(struct dmr_dev *d)
 {
+	dmr_scanner_exit(d);
 	if (d->wq)
 		destroy_workqueue(d->wq);
 	bioset_exit(&d->bs);
@@ -249,6 +371,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_WORK(&d->worker, dmr_worker);
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
+	d->loaded_ms = ktime_to_ms(ktime_get());
 	ti->private = d;
 
 	dm_consume_args(&as, 2);
@@ -281,7 +404,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, 0);
-	if (!d->wq) {
+	if (!d->wq || dmr_scanner_init(d)) {
 		ti->error = "Cannot allocate workqueue";
 		goto bad;
 	}
@@ -319,10 +442,17 @@ static void dmr_dtr(struct dm_target *ti)
 {
 	struct dmr_dev *d = ti->private;
 
+	dmr_scanner_stop(d);
 	dmr_unregister(d);
 	flush_workqueue(d->wq);
 	cancel_work_sync(&d->event_work);
 	dmr_free(d);
+}
+
+/* Stop the scanner before dm waits for in-flight I/O. */
+static void dmr_presuspend(struct dm_target *ti)
+{
+	dmr_scanner_stop(ti->private);
 }
 
 /* Everything in flight has finished: make staged state durable. */
@@ -345,6 +475,7 @@ static int dmr_preresume(struct dm_target *ti)
 
 	if (!d->reload_on_resume)
 		return 0;
+	dmr_take_over(d);
 	mutex_lock(&d->meta_lock);
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
 			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
@@ -356,6 +487,11 @@ static int dmr_preresume(struct dm_target *ti)
 	}
 	mutex_unlock(&d->meta_lock);
 	return r;
+}
+
+static void dmr_resume(struct dm_target *ti)
+{
+	dmr_scanner_start(ti->private);
 }
 
 static void dmr_status(struct dm_target *ti, status_type_t type,
@@ -388,6 +524,10 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" reads=%llu writes=%llu health=%u block_size=%u seq=%llu uuid=%pUb",
 		       reads, writes, dmr_health(d), d->block_size,
 		       READ_ONCE(d->meta.seq), d->meta.pair_uuid);
+		DMEMIT(" scan_active=%d scan_cursor=%llu scan_passes=%llu scan_warnings=%llu scan_errors=%llu",
+		       d->scan.in_pass, d->scan.in_pass ? d->scan.cursor :
+		       READ_ONCE(d->meta.scan.cursor), READ_ONCE(d->meta.scan.passes),
+		       READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);
@@ -454,8 +594,10 @@ static struct target_type dmr_target = {
 	.dtr = dmr_dtr,
 	.map = dmr_map,
 	.end_io = dmr_end_io,
+	.presuspend = dmr_presuspend,
 	.postsuspend = dmr_postsuspend,
 	.preresume = dmr_preresume,
+	.resume = dmr_resume,
 	.status = dmr_status,
 	.message = dmr_message,
 	.iterate_devices = dmr_iterate_devices,
@@ -465,16 +607,33 @@ static struct target_type dmr_target = {
 
 static int __init dmr_init(void)
 {
-	int r = dm_register_target(&dmr_target);
+	int r;
 
+	r = dmr_scanner_module_init();
 	if (r)
+		return r;
+	r = dmr_sysfs_init();
+	if (r)
+		goto bad_sysfs;
+	r = dm_register_target(&dmr_target);
+	if (r) {
 		DMERR("register failed %d", r);
+		goto bad_target;
+	}
+	return 0;
+bad_target:
+	dmr_sysfs_exit();
+bad_sysfs:
+	dmr_scanner_module_exit();
 	return r;
 }
 
+/* dm holds a module reference per device, so no device exists here. */
 static void __exit dmr_exit(void)
 {
 	dm_unregister_target(&dmr_target);
+	dmr_sysfs_exit();
+	dmr_scanner_module_exit();
 }
 
 module_init(dmr_init);
@@ -483,4 +642,4 @@ module_exit(dmr_exit);
 MODULE_DESCRIPTION(DM_NAME " target that remaps bad blocks of a failing disk to a spare");
 MODULE_AUTHOR("dm-remap developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("4.0.0");
+MODULE_VERSION(DMR_VERSION_STRING);

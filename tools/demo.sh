@@ -6,7 +6,7 @@ set +x
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { echo "\$ $*"; "$@"; }
 
-load_module
+load_remap
 modprobe dm-delay
 size=$((64 * 2048))
 disk=$(mkloop 64)

@@ -3,6 +3,7 @@
 # data -> dm-linear with one failing range (the fault-injection device used
 # by later tests); healthy reads must match the backing data, reads of the
 # failing range must return EIO; then everything is torn down.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 load_dm

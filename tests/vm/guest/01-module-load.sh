@@ -1,6 +1,7 @@
 #!/bin/bash
 # The dm-remap-v4 module loads, registers the remap-v4 target and unloads
 # cleanly.  Needs build/kmod/<kver>/dm-remap-v4.ko (make module-all).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 require_ko

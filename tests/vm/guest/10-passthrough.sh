@@ -2,7 +2,7 @@
 # No remaps: data written through remap-v4 lands unchanged on the main
 # device; the table round-trips; status is well-formed; removal works.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 main=$(mkloop 64)
 spare=$(mkloop 16)

@@ -3,7 +3,7 @@
 # writes land on the spare at the listed spare block, and the main device's
 # old location no longer changes.  Bad messages change nothing.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 main=$(mkloop 32 random)
 spare=$(mkloop 16)

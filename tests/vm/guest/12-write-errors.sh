@@ -4,7 +4,7 @@
 # bad blocks are remapped (a single sector, an 8-sector range, a range
 # crossing a 4 KiB boundary, the last sector).
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 size=$((64 * 2048))
 bad="1000:1 2048:8 4101:6 $((size - 1)):1"

@@ -3,7 +3,7 @@
 # while fio writes and verifies through remap-v4: fio sees no error, data
 # verifies, and every bad block written afterwards is remapped.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 modprobe dm-delay
 
 size=$((64 * 2048))

@@ -2,7 +2,7 @@
 # Read errors: reading a bad, never-rewritten block fails (no made-up data);
 # the block becomes pending; a write remaps it; reads then return the data.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 size=$((32 * 2048))
 disk=$(mkloop 32 random)

@@ -4,7 +4,7 @@
 # (older sequence) loses to newer ones and is rewritten; with all 5 corrupt
 # activation is refused and the spare is left byte-identical.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 main=$(mkloop 8 random)
 spare=$(mkloop 6)

@@ -2,7 +2,7 @@
 # Every unsafe or malformed table is refused with a clear error, and leaves
 # both devices byte-identical: nothing is formatted or repaired.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 
 main=$(mkloop 8 random)
 spare=$(mkloop 6)

@@ -2,7 +2,7 @@
 # ext4 on remap-v4 while the disk grows bad sectors: the file system stays
 # clean (fsck -f) and every file keeps its content.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 modprobe dm-delay
 modprobe ext4 2>/dev/null || true
 

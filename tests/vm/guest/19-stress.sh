@@ -3,7 +3,7 @@
 # suspend/resume and table reloads under I/O, a message flood, then spare
 # exhaustion.  Data is verified by fio; the harness checks dmesg.
 . "$(dirname "$0")/remap-lib.sh"
-load_module
+load_remap
 modprobe dm-delay
 
 size=$((64 * 2048))

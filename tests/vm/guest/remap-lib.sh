@@ -73,3 +73,9 @@ write_only_bad_table() {
     ((pos < size)) && echo "$pos $((size - pos)) linear $disk $pos"
     return 0
 }
+# load_remap: the module with the background scanner off, so tests of the
+# I/O path see deterministic counters (the scanner has its own tests).
+load_remap() {
+    load_module
+    echo 0 >/sys/module/dm_remap_v4/parameters/enable_background_scanning
+}

@@ -5,7 +5,7 @@
 #                     leave the device active: the VM is powered off under it
 #   reboot.sh check   after the reboot: activate again and compare
 . "$(dirname "$0")/../guest/remap-lib.sh"
-load_module
+load_remap
 
 phase=${1:?write or check}
 out=${DMR_OUT:?needs --out}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-remap v4 background health scanner.
+ *
+ * One delayed work item per device reads the main device in 64 KiB chunks,
+ * skipping blocks that are already remapped or pending, at a bounded rate
+ * (health/scan_rate_kib), and slows to one chunk a second while foreground
+ * I/O is running.  Its position is kept in the metadata (scan.cursor) and
+ * committed every 16 batches, at the end of a pass and at suspend, so a
+ * scan resumes where it stopped after a reload or a reboot.
+ *
+ *  - A chunk that fails is narrowed by bisection to the blocks that fail;
+ *    those become pending (remapped on their next write, as in the I/O path).
+ *  - A chunk slower than health/scan_warn_ms (default 50 ms) is narrowed the
+ *    same way to the slow blocks; each is a warning.  A slow block is read
+ *    once more at once: slow twice, it is "marginal".  A marginal block is
+ *    moved to the spare while it is still readable with a probability of
+ *    health/marginal_remap_percent (default 50; 0 never, 100 always), using
+ *    the same race-free move as the `remap` message (writes to the block are
+ *    held during the copy).
+ *  - A chunk that reads as all zeros or all ones is counted as suspicious;
+ *    that never causes a remap.
+ *
+ * Schedule: a full pass every scan_interval hours, eight times as often while
+ * the device's health is below health_threshold.  A device never scanned
+ * starts its first pass DMR_SCAN_FIRST_DELAY after activation.  Writing
+ * "scan" to a trigger file or the `scan` message starts a pass at once.
+ */
+#include <linux/vmalloc.h>
+#include <linux/random.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "dm-remap.h"
+
+#define DMR_SCAN_CHUNK_BYTES	(64u * 1024)
+#define DMR_SCAN_BATCH_CHUNKS	16
+#define DMR_SCAN_COMMIT_BATCHES	16
+#define DMR_SCAN_FIRST_DELAY	60	/* seconds */
+#define DMR_SCAN_MAX_WARNED	65536	/* blocks whose warnings we remember */
+
+static struct workqueue_struct *dmr_scan_wq;
+
+int dmr_scanner_module_init(void)
+{
+	dmr_scan_wq = alloc_workqueue("dm-remap-v4-scan", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return dmr_scan_wq ? 0 : -ENOMEM;
+}
+
+void dmr_scanner_module_exit(void)
+{
+	destroy_workqueue(dmr_scan_wq);
+}
+
+static struct dmr_dev *dmr_scan_dev(struct dmr_scanner *s)
+{
+	return container_of(s, struct dmr_dev, scan);
+}
+
+static u64 dmr_foreground_ios(struct dmr_dev *d)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(d->pcpu, cpu)->reads + per_cpu_ptr(d->pcpu, cpu)->writes;
+	return sum;
+}
+
+/* Queue the work unless the scanner has been stopped (see dmr_scanner_stop). */
+static void dmr_scan_queue(struct dmr_scanner *s, unsigned long delay)
+{
+	spin_lock(&s->lock);
+	if (!s->stopped)
+		mod_delayed_work(dmr_scan_wq, &s->work, delay);
+	spin_unlock(&s->lock);
+}
+
+/* Read blocks [lblock, lblock + n) of main; *ms gets how long it took. */
+static int dmr_scan_read(struct dmr_dev *d, u64 lblock, u64 n, s64 *ms)
+{
+	ktime_t t0 = ktime_get();
+	s64 ns;
+	int r;
+
+	r = dmr_sync_io(d->main_dev->bdev, dmr_block_sector(d, lblock), d->scan.buf,
+			(unsigned int)(n << (d->block_shift + SECTOR_SHIFT)),
+			REQ_OP_READ | REQ_SYNC);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	atomic64_add(ns, &d->scan.scan_ns);
+	*ms = div_s64(ns, NSEC_PER_MSEC);
+	return r;
+}
+
+static void dmr_scan_error_block(struct dmr_dev *d, u64 lblock)
+{
+	atomic64_inc(&d->scan.errors);
+	mutex_lock(&d->meta_lock);
+	d->meta.scan.errors++;
+	dmr_mark_pending(d, lblock);
+	d->dirty = true;
+	mutex_unlock(&d->meta_lock);
+	d->scan.need_commit = true;
+}
+
+static void dmr_scan_narrow_errors(struct dmr_dev *d, u64 lblock, u64 n)
+{
+	u64 half = n / 2;
+	s64 ms;
+
+	if (n == 1) {
+		dmr_scan_error_block(d, lblock);
+		return;
+	}
+	if (dmr_scan_read(d, lblock, half, &ms))
+		dmr_scan_narrow_errors(d, lblock, half);
+	if (dmr_scan_read(d, lblock + half, n - half, &ms))
+		dmr_scan_narrow_errors(d, lblock + half, n - half);
+}
+
+/* A block read slower than the threshold: count it, and move it if marginal. */
+static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
+{
+	struct dmr_scanner *s = &d->scan;
+	unsigned int warn_ms = READ_ONCE(dmr_settings.scan_warn_ms);
+	unsigned long seen = 0;
+	void *old;
+	s64 ms;
+	u64 sblock;
+	int r;
+
+	old = xa_load(&s->warned, lblock);
+	if (old)
+		seen = xa_to_value(old);
+	seen++;
+	atomic64_inc(&s->warnings);
+	mutex_lock(&d->meta_lock);
+	d->meta.scan.warnings++;
+	d->dirty = true;
+	mutex_unlock(&d->meta_lock);
+	/* Slow once may be chance: read it again now; slow twice is marginal. */
+	if (seen == 1 && !dmr_scan_read(d, lblock, 1, &ms) && ms > warn_ms)
+		seen++;
+	if (seen < 2) {
+		/* Remember it for the next pass, within a memory bound. */
+		if (!old && s->nr_warned >= DMR_SCAN_MAX_WARNED)
+			return;
+		if (!xa_is_err(xa_store(&s->warned, lblock, xa_mk_value(seen), GFP_NOIO)) && !old)
+			s->nr_warned++;
+		return;
+	}
+	if (old) {
+		xa_erase(&s->warned, lblock);
+		s->nr_warned--;
+	}
+	dmr_dbg(1, "%s: block %llu is marginal (slow reads)", d->main_dev->name, lblock);
+	if (get_random_u32_below(100) >= READ_ONCE(dmr_settings.marginal_remap_percent))
+		return;
+	r = dmr_remap_block(d, lblock, &sblock);
+	if (!r) {
+		atomic64_inc(&s->moved);
+		DMWARN_LIMIT("%s: moved marginal block %llu to spare block %llu",
+			     d->main_dev->name, lblock, sblock);
+	} else if (r != -EEXIST) {
+		DMWARN_LIMIT("%s: could not move marginal block %llu: %d",
+			     d->main_dev->name, lblock, r);
+	}
+}
+
+static void dmr_scan_narrow_slow(struct dmr_dev *d, u64 lblock, u64 n)
+{
+	unsigned int warn_ms = READ_ONCE(dmr_settings.scan_warn_ms);
+	u64 half = n / 2;
+	s64 ms;
+
+	if (n == 1) {
+		dmr_scan_slow_block(d, lblock);
+		return;
+	}
+	if (dmr_scan_read(d, lblock, half, &ms))
+		dmr_scan_narrow_errors(d, lblock, half);
+	else if (ms > warn_ms)
+		dmr_scan_narrow_slow(d, lblock, half);
+	if (dmr_scan_read(d, lblock + half, n - half, &ms))
+		dmr_scan_narrow_errors(d, lblock + half, n - half);
+	else if (ms > warn_ms)
+		dmr_scan_narrow_slow(d, lblock + half, n - half);
+}
+
+/* Scan an unmapped run. */
+static void dmr_scan_run(struct dmr_dev *d, u64 lblock, u64 n)
+{
+	unsigned int bytes = (unsigned int)(n << (d->block_shift + SECTOR_SHIFT));
+	s64 ms;
+
+	if (dmr_scan_read(d, lblock, n, &ms)) {
+		dmr_scan_narrow_errors(d, lblock, n);
+	} else if (ms > READ_ONCE(dmr_settings.scan_warn_ms)) {
+		dmr_scan_narrow_slow(d, lblock, n);
+	} else if (!memchr_inv(d->scan.buf, 0, bytes) ||
+		   !memchr_inv(d->scan.buf, 0xff, bytes)) {
+		atomic64_inc(&d->scan.suspicious);	/* counted, never acted on */
+	}
+}
+
+/* Scan [lblock, lblock + n), skipping what the table already maps. */
+static void dmr_scan_range(struct dmr_dev *d, u64 lblock, u64 n)
+{
+	u64 pos = lblock, end = lblock + n;
+
+	while (pos < end) {
+		const struct dmr_table *t;
+		bool mapped;
+		u64 next;
+		u32 i;
+
+		rcu_read_lock();
+		t = rcu_dereference(d->table);
+		i = dmr_ext_find(t->ext, t->nr, pos);
+		mapped = i < t->nr && t->ext[i].lblock <= pos;
+		if (mapped)
+			next = min(end, dmr_ext_end(&t->ext[i]));
+		else
+			next = i < t->nr ? min(end, t->ext[i].lblock) : end;
+		rcu_read_unlock();
+		if (!mapped)
+			dmr_scan_run(d, pos, next - pos);
+		pos = next;
+	}
+	atomic64_add(n, &d->scan.blocks);
+}
+
+/* Seconds until the next pass is due, 0 if it is due now. */
+static u64 dmr_scan_wait(struct dmr_dev *d)
+{
+	u64 interval = (u64)READ_ONCE(dmr_settings.scan_interval_hours) * 3600;
+	u64 now = ktime_get_real_seconds();
+	u64 last = READ_ONCE(d->meta.scan.last_complete);
+
+	if (READ_ONCE(d->meta.scan.cursor))
+		return 0;			/* finish an interrupted pass */
+	if (!last) {
+		u64 since = now - d->scan.started;
+
+		return since >= DMR_SCAN_FIRST_DELAY ? 0 : DMR_SCAN_FIRST_DELAY - since;
+	}
+	if (dmr_health(d) < READ_ONCE(dmr_settings.health_threshold))
+		interval /= 8;
+	if (now >= last + interval)
+		return 0;
+	return last + interval - now;
+}
+
+static void dmr_scan_commit(struct dmr_dev *d, bool pass_done)
+{
+	struct dmr_scanner *s = &d->scan;
+
+	mutex_lock(&d->meta_lock);
+	d->meta.scan.cursor = pass_done ? 0 : s->cursor;
+	if (pass_done) {
+		d->meta.scan.passes++;
+		d->meta.scan.last_complete = ktime_get_real_seconds();
+	}
+	d->dirty = true;
+	if (pass_done || s->need_commit || ++s->batches >= DMR_SCAN_COMMIT_BATCHES) {
+		if (dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
+			dmr_publish(d);
+		s->batches = 0;
+		s->need_commit = false;
+	}
+	mutex_unlock(&d->meta_lock);
+}
+
+static void dmr_scan_work(struct work_struct *work)
+{
+	struct dmr_scanner *s = container_of(to_delayed_work(work), struct dmr_scanner, work);
+	struct dmr_dev *d = dmr_scan_dev(s);
+	u64 main_blocks = dmr_block(d, d->ti->len);
+	u64 chunk = DMR_SCAN_CHUNK_BYTES >> (d->block_shift + SECTOR_SHIFT);
+	u64 fg, bytes = 0, delay_ms;
+	unsigned int i, chunks;
+	bool busy;
+
+	if (READ_ONCE(s->stopped) || dmr_mode(d) != DMR_MODE_RW)
+		return;
+	if (!s->in_pass) {
+		u64 wait = dmr_scan_wait(d);
+
+		if (!s->triggered) {
+			if (!READ_ONCE(dmr_settings.scanning))
+				return;		/* settings changes re-kick us */
+			if (wait) {
+				dmr_scan_queue(s, min_t(u64, wait, 3600) * HZ);
+				return;
+			}
+		}
+		s->triggered = false;
+		s->in_pass = true;
+		s->cursor = READ_ONCE(d->meta.scan.cursor);
+		if (s->cursor >= main_blocks)
+			s->cursor = 0;
+		dmr_dbg(1, "%s: health scan from block %llu", d->main_dev->name, s->cursor);
+	}
+
+	fg = dmr_foreground_ios(d);
+	busy = fg != s->last_fg;
+	s->last_fg = fg;
+	chunks = busy ? 1 : DMR_SCAN_BATCH_CHUNKS;
+	for (i = 0; i < chunks && s->cursor < main_blocks && !READ_ONCE(s->stopped); i++) {
+		u64 n = min(chunk, main_blocks - s->cursor);
+
+		dmr_scan_range(d, s->cursor, n);
+		s->cursor += n;
+		bytes += n << (d->block_shift + SECTOR_SHIFT);
+	}
+	if (s->cursor >= main_blocks) {
+		s->in_pass = false;
+		atomic64_inc(&s->scans);
+		dmr_scan_commit(d, true);
+		dmr_dbg(1, "%s: health scan pass complete", d->main_dev->name);
+		dmr_scan_queue(s, HZ);
+		return;
+	}
+	dmr_scan_commit(d, false);
+	delay_ms = div_u64(bytes * 1000, (u64)READ_ONCE(dmr_settings.scan_rate_kib) * 1024);
+	if (busy)
+		delay_ms = max_t(u64, delay_ms, 1000);	/* back off for foreground I/O */
+	dmr_scan_queue(s, msecs_to_jiffies(delay_ms));
+}
+
+int dmr_scanner_init(struct dmr_dev *d)
+{
+	struct dmr_scanner *s = &d->scan;
+
+	spin_lock_init(&s->lock);
+	INIT_DELAYED_WORK(&s->work, dmr_scan_work);
+	xa_init(&s->warned);
+	s->stopped = true;
+	s->started = ktime_get_real_seconds();
+	s->buf = vmalloc(DMR_SCAN_CHUNK_BYTES);
+	return s->buf ? 0 : -ENOMEM;
+}
+
+void dmr_scanner_exit(struct dmr_dev *d)
+{
+	dmr_scanner_stop(d);
+	xa_destroy(&d->scan.warned);
+	vfree(d->scan.buf);
+}
+
+void dmr_scanner_start(struct dmr_dev *d)
+{
+	struct dmr_scanner *s = &d->scan;
+
+	spin_lock(&s->lock);
+	s->stopped = false;
+	spin_unlock(&s->lock);
+	s->in_pass = false;
+	dmr_scan_queue(s, HZ);
+}
+
+/* After this returns the work is neither running nor queued. */
+void dmr_scanner_stop(struct dmr_dev *d)
+{
+	struct dmr_scanner *s = &d->scan;
+
+	spin_lock(&s->lock);
+	s->stopped = true;
+	spin_unlock(&s->lock);
+	cancel_delayed_work_sync(&s->work);
+}
+
+void dmr_scanner_trigger(struct dmr_dev *d)
+{
+	d->scan.triggered = true;
+	dmr_scan_queue(&d->scan, 0);
+}
+
+/* Settings changed: let every scanner re-read them now.  Devices lock taken. */
+void dmr_scanner_settings_changed(void)
+{
+	struct dmr_dev *d;
+
+	if (!dmr_scan_wq)
+		return;
+	mutex_lock(&dmr_devices_lock);
+	list_for_each_entry(d, &dmr_devices, list)
+		dmr_scan_queue(&d->scan, 0);
+	mutex_unlock(&dmr_devices_lock);
+}
+
+ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf)
+{
+	u64 blocks = dmr_block(d, d->ti->len);
+	u64 cursor = d->scan.in_pass ? d->scan.cursor : READ_ONCE(d->meta.scan.cursor);
+
+	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
+			  d->scan.in_pass, cursor, blocks, READ_ONCE(d->meta.scan.passes),
+			  READ_ONCE(d->meta.scan.last_complete),
+			  READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors),
+			  (s64)atomic64_read(&d->scan.moved),
+			  (s64)atomic64_read(&d->scan.suspicious));
+}
