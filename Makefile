@@ -11,6 +11,11 @@ KDIR ?= /lib/modules/$(KVER)/build
 CMAKE_BUILD := build/cmake
 JOBS ?= $(shell nproc)
 
+# Copy only sources into a per-kernel build directory (objects stay there).
+SRC_FILTER := --include '*/' --include '*.c' --include '*.h' --include Kbuild --exclude '*'
+copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
+	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
+
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
         test-long demo clean
 
@@ -41,8 +46,7 @@ module-all:
 	@test -n "$(KVERS)" || { echo "no usable kernel: run make deps"; exit 1; }
 	@set -e; for v in $(KVERS); do \
 	  d=build/kmod/$$v; mkdir -p $$d; \
-	  rsync -a --delete kernel/ $$d/kernel/ --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd'; \
-	  rsync -a --delete include/ $$d/include/; \
+	  $(call copy_sources,$$d); \
 	  echo "== module for $$v"; \
 	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 modules; \
 	  cp $$d/kernel/dm-remap-v4.ko $$d/dm-remap-v4.ko; \
@@ -51,7 +55,7 @@ module-all:
 sparse:
 	@set -e; for v in $(KVERS); do \
 	  d=build/sparse/$$v; mkdir -p $$d; \
-	  rsync -a --delete kernel/ $$d/kernel/; rsync -a --delete include/ $$d/include/; \
+	  $(call copy_sources,$$d); \
 	  echo "== sparse on $$v"; \
 	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 C=2 modules 2>&1 | \
 	    tee $$d/sparse.log | grep -v '^  CHECK' || true; \

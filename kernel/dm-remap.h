@@ -12,6 +12,7 @@
 #define DM_REMAP_INTERNAL_H
 
 #include <linux/device-mapper.h>
+#include <linux/dm-ioctl.h>
 #include <linux/bio.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -152,6 +153,7 @@ struct dmr_dev {
 	struct dmr_scanner scan;
 	struct dmr_sysfs_dev *sdev;	/* devices/<name>, under dmr_devices_lock */
 	bool superseded;		/* replaced by a reloaded table */
+	char name[DM_NAME_LEN];		/* dm device name at load time */
 	u64 loaded_ms;			/* activation time, for overhead */
 };
 

@@ -33,7 +33,11 @@
 
 #include "dm-remap.h"
 
-static struct kobject *dmr_root;
+/*
+ * The root is a kset so that its children can send uevents (a kobject
+ * outside any kset cannot); the subdirectories are members of it.
+ */
+static struct kset *dmr_kset;
 static struct kobject *dmr_dir[5];
 enum { DMR_STATS, DMR_HEALTH, DMR_DISCOVERY, DMR_CONFIG, DMR_DEVICES };
 static const char *const dmr_dir_names[] = { "stats", "health", "discovery", "config", "devices" };
@@ -191,8 +195,7 @@ static ssize_t device_list_show(struct kobject *k, struct kobj_attribute *a, cha
 		if (d->superseded)
 			continue;
 		dmr_count_published(d, &remapped, &pending, &nr);
-		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n",
-				     dm_device_name(dm_table_get_md(d->ti->table)),
+		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n", d->name,
 				     d->main_dev->name, d->spare_dev->name,
 				     d->meta.pair_uuid, remapped, dmr_health(d));
 	}
@@ -210,7 +213,7 @@ static ssize_t trigger_discovery_store(struct kobject *k, struct kobj_attribute 
 		return -EINVAL;
 	atomic64_inc(&dmr_discovery_triggers);
 	atomic64_set(&dmr_discovery_last, ktime_get_real_seconds());
-	r = kobject_uevent_env(dmr_root, KOBJ_CHANGE, envp);
+	r = kobject_uevent_env(dmr_dir[DMR_DISCOVERY], KOBJ_CHANGE, envp);
 	return r ? r : count;
 }
 
@@ -383,12 +386,14 @@ int dmr_sysfs_attach(struct dmr_dev *d, struct dmr_dev *old)
 	if (!s)
 		return -ENOMEM;
 	s->d = d;
-	r = kobject_init_and_add(&s->kobj, &dmr_dev_ktype, dmr_dir[DMR_DEVICES], "%s",
-				 dm_device_name(dm_table_get_md(d->ti->table)));
+	kobject_init(&s->kobj, &dmr_dev_ktype);
+	s->kobj.kset = dmr_kset;
+	r = kobject_add(&s->kobj, dmr_dir[DMR_DEVICES], "%s", d->name);
 	if (r) {
 		kobject_put(&s->kobj);
 		return r;
 	}
+	kobject_uevent(&s->kobj, KOBJ_ADD);
 	d->sdev = s;
 	return 0;
 }
@@ -413,15 +418,40 @@ void dmr_sysfs_put(struct kobject *k)
 	}
 }
 
+static void dmr_dir_release(struct kobject *k)
+{
+	kfree(k);
+}
+
+static const struct kobj_type dmr_dir_ktype = {
+	.release = dmr_dir_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+};
+
+static struct kobject *dmr_dir_create(const char *name)
+{
+	struct kobject *k = kzalloc(sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return NULL;
+	kobject_init(k, &dmr_dir_ktype);
+	k->kset = dmr_kset;
+	if (kobject_add(k, &dmr_kset->kobj, "%s", name)) {
+		kobject_put(k);
+		return NULL;
+	}
+	return k;
+}
+
 int dmr_sysfs_init(void)
 {
 	int i, r;
 
-	dmr_root = kobject_create_and_add("dm-remap-v4", kernel_kobj);
-	if (!dmr_root)
+	dmr_kset = kset_create_and_add("dm-remap-v4", NULL, kernel_kobj);
+	if (!dmr_kset)
 		return -ENOMEM;
 	for (i = 0; i < ARRAY_SIZE(dmr_dir); i++) {
-		dmr_dir[i] = kobject_create_and_add(dmr_dir_names[i], dmr_root);
+		dmr_dir[i] = dmr_dir_create(dmr_dir_names[i]);
 		if (!dmr_dir[i]) {
 			r = -ENOMEM;
 			goto fail;
@@ -446,6 +476,6 @@ void dmr_sysfs_exit(void)
 		kobject_put(dmr_dir[i]);	/* removes its attribute group too */
 		dmr_dir[i] = NULL;
 	}
-	kobject_put(dmr_root);
-	dmr_root = NULL;
+	kset_unregister(dmr_kset);
+	dmr_kset = NULL;
 }

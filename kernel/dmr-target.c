@@ -46,7 +46,7 @@ const char *dmr_mode_name(int mode)
 
 static const char *dmr_name(struct dmr_dev *d)
 {
-	return dm_device_name(dm_table_get_md(d->ti->table));
+	return d->name;
 }
 
 static void dmr_event_work(struct work_struct *work)
@@ -372,6 +372,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
 	d->loaded_ms = ktime_to_ms(ktime_get());
+	if (dm_copy_name_and_uuid(dm_table_get_md(ti->table), d->name, NULL))
+		strscpy(d->name, dm_device_name(dm_table_get_md(ti->table)), sizeof(d->name));
 	ti->private = d;
 
 	dm_consume_args(&as, 2);

@@ -155,6 +155,11 @@ R=/newroot
 mount -t proc proc $R/proc || die "mount proc"
 mount -t sysfs sysfs $R/sys || die "mount sysfs"
 mount -t devtmpfs devtmpfs $R/dev || die "mount devtmpfs"
+# What udev would add: bash process substitution needs /dev/fd.
+ln -sf /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
@@ -190,4 +195,4 @@ tmp=$(mktemp "$outdir/.initramfs.XXXXXX")
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
     cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$tmp"
 mv -f "$tmp" "$out"
-echo "build-initramfs: $out ($kver: ${#order[@]} modules: $(printf '%s ' "${order[@]%%:*}"))" >&2
+echo "build-initramfs: $out ($kver: ${#order[@]} modules:$(printf ' %s' "${order[@]%%:*}"))" >&2

@@ -110,6 +110,7 @@ rundir=$(mktemp -d "$repo/build/vm/tmp/run.XXXXXX")
 qpid=
 tpid=
 wpids=()
+# shellcheck disable=SC2317  # invoked via trap
 cleanup() {
     local p
     for p in "${wpids[@]}" $tpid $qpid; do
@@ -176,23 +177,34 @@ cmdline+=" 8250.nr_uarts=1 dmr.job=$rundir/job.sh"
 qemu=(qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp 2 -m "$mem"
       -nographic -no-reboot -nic none
       -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -append "$cmdline"
-      -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
       "${qemu_outs[@]}" "${qemu_disks[@]}")
 
+# QEMU writes to a private file (the verdict is parsed from it, so runs
+# sharing a --log cannot confuse each other); `tail --pid` copies it live to
+# the log and the terminal and stops when QEMU is gone.  QEMU's stdin is
+# /dev/null so the terminal is never put in raw mode.
+console=$rundir/console.log
+: >"$console"
 {
     echo "run-vm: kernel $kver, script $script $*"
     echo "run-vm: $(printf '%q ' "${qemu[@]}")"
 } >"$log"
-header_bytes=$(stat -c %s "$log")
 start=$EPOCHREALTIME
-# QEMU writes straight to the log; `tail --pid` shows it live and stops when
-# QEMU is gone.  stdin is /dev/null so the terminal is never put in raw mode.
-"${qemu[@]}" </dev/null >>"$log" 2>&1 &
+"${qemu[@]}" </dev/null >>"$console" 2>&1 &
 qpid=$!
-if ((!quiet)); then
-    tail -c "+$((header_bytes + 1))" -s 0.2 -f --pid="$qpid" "$log" &
-    tpid=$!
+if ((quiet)); then
+    tail -n +1 -s 0.2 -f --pid="$qpid" "$console" >>"$log" &
+else
+    # The full boot dmesg dump is long: show a one-line stub instead (it is
+    # in the log; kernel warnings still appear live via the console).
+    tail -n +1 -s 0.2 -f --pid="$qpid" "$console" | tee -a "$log" |
+        sed -u '/^===== DMR DMESG BEGIN/,/^===== DMR DMESG END/{
+                    /^===== DMR DMESG END/!d
+                    s/.*/[guest dmesg: in the log]/
+                }' &
 fi
+tpid=$!
 
 # Watchdogs: each sleeps, leaves a flag file for the verdict and kills QEMU.
 watchdog() { # <seconds> <signal> <flag>
@@ -203,8 +215,10 @@ watchdog() { # <seconds> <signal> <flag>
     wait "$spid"
     touch "$rundir/$3"
     kill "-$2" "$qpid" 2>/dev/null || true
-    if [[ $2 == TERM ]]; then
-        sleep 5
+    if [[ $2 == TERM ]]; then # QEMU normally quits on TERM; make sure
+        sleep 5 &
+        spid=$!
+        wait "$spid"
         kill -KILL "$qpid" 2>/dev/null || true
     fi
 }
@@ -234,7 +248,7 @@ say() {
     echo "run-vm: $*" | tee -a "$log" >&2
 }
 clean=$rundir/console.txt
-tr -d '\r' <"$log" >"$clean"
+tr -d '\r' <"$console" >"$clean"
 dmesg_txt=$rundir/dmesg.txt
 sed -n '/^===== DMR DMESG BEGIN =====$/,/^===== DMR DMESG END =====$/p' "$clean" >"$dmesg_txt"
 status=$(sed -n '/^===== DMR DMESG END =====$/,$p' "$clean" |

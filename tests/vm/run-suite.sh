@@ -1,0 +1,77 @@
+#!/bin/bash
+# run-suite.sh [TEST...]
+#
+# Runs guest tests, each in a fresh VM, on every kernel from kernels.sh
+# (KVER=<v> restricts to one).  Tests are tests/vm/guest/NN-*.sh (name starts
+# with a digit; other files there, like lib.sh, are helpers), in sorted
+# order, or the named ones ("00-harness", "00-harness.sh" or a path).
+#
+# Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (failure details go
+# to stderr), then `N passed, M failed`; exits 1 if any failed.
+# Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
+# $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
+# VM_TIMEOUT: per-test timeout in seconds (default 300).
+#
+# It does not build the module: run `make module-all` first; tests needing
+# it fail clearly when build/kmod/<kver>/dm-remap-v4.ko is missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/../.." && pwd -P)
+timeout_s=${VM_TIMEOUT:-300}
+
+tests=()
+if (($#)); then
+    for t in "$@"; do
+        case $t in
+            */*) f=$t ;;
+            *.sh) f=$here/guest/$t ;;
+            *) f=$here/guest/$t.sh ;;
+        esac
+        [[ -f $f ]] || { echo "run-suite: no such test: $t" >&2; exit 2; }
+        tests+=("$(realpath "$f")")
+    done
+else
+    shopt -s nullglob
+    for f in "$here"/guest/[0-9]*.sh; do
+        tests+=("$f")
+    done
+    ((${#tests[@]})) || { echo "run-suite: no tests in $here/guest" >&2; exit 2; }
+fi
+
+mapfile -t kernels < <("$here/kernels.sh")
+((${#kernels[@]})) || exit 2
+
+passed=0
+failed=0
+for kver in "${kernels[@]}"; do
+    logdir=$repo/build/vm/logs/$kver
+    mkdir -p "$logdir"
+    for t in "${tests[@]}"; do
+        name=$(basename "$t" .sh)
+        log=$logdir/$name.log
+        out=$repo/build/vm/out/$kver/$name
+        rm -rf "$out"
+        mkdir -p "$out"
+        t0=$SECONDS
+        rc=0
+        "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
+            --out "$out" -- "$t" >/dev/null 2>&1 || rc=$?
+        secs=$((SECONDS - t0))
+        if ((rc == 0)); then
+            echo "PASS $kver $name (${secs}s)"
+            passed=$((passed + 1))
+        else
+            echo "FAIL $kver $name (${secs}s)"
+            failed=$((failed + 1))
+            # Why: run-vm's verdict plus the guest's last words.
+            {
+                echo "  exit status $rc; log: $log"
+                grep -a -e '^run-vm: ' -e 'FAIL' -e 'FATAL' "$log" | tr -d '\r' |
+                    grep -av '^run-vm: qemu-system\|^run-vm: kernel ' | tail -n 20 | sed 's/^/  /'
+            } >&2
+        fi
+    done
+done
+echo "$passed passed, $failed failed"
+((failed == 0))
