@@ -85,6 +85,7 @@ struct dmr_scanner {
 	bool stopped;
 	bool triggered;			/* start a pass now */
 	bool in_pass;
+	bool manual;			/* this pass was triggered by hand */
 	bool need_commit;		/* pending blocks found: commit soon */
 	void *buf;			/* one chunk */
 	u64 cursor;			/* next block of the current pass */

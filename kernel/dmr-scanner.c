@@ -22,7 +22,9 @@
  *    that never causes a remap.
  *
  * Schedule: a full pass every scan_interval hours, eight times as often while
- * the device's health is below health_threshold.  A device never scanned
+ * the device's health is below health_threshold.  Turning health_scanning
+ * off pauses an automatic pass (it continues when scanning is turned on);
+ * a pass started by a trigger runs to its end.  A device never scanned
  * starts its first pass DMR_SCAN_FIRST_DELAY after activation.  Writing
  * "scan" to a trigger file or the `scan` message starts a pass at once.
  */
@@ -296,12 +298,18 @@ static void dmr_scan_work(struct work_struct *work)
 				return;
 			}
 		}
+		s->manual = s->triggered;
 		s->triggered = false;
 		s->in_pass = true;
 		s->cursor = READ_ONCE(d->meta.scan.cursor);
 		if (s->cursor >= main_blocks)
 			s->cursor = 0;
 		dmr_dbg(1, "%s: health scan from block %llu", d->main_dev->name, s->cursor);
+	} else if (s->triggered) {
+		s->manual = true;		/* finish this pass even if scanning is turned off */
+		s->triggered = false;
+	} else if (!READ_ONCE(dmr_settings.scanning) && !s->manual) {
+		return;				/* paused; a settings change re-kicks us */
 	}
 
 	fg = dmr_foreground_ios(d);
@@ -354,10 +362,10 @@ void dmr_scanner_start(struct dmr_dev *d)
 {
 	struct dmr_scanner *s = &d->scan;
 
+	/* A pass interrupted by suspend carries on where it was. */
 	spin_lock(&s->lock);
 	s->stopped = false;
 	spin_unlock(&s->lock);
-	s->in_pass = false;
 	dmr_scan_queue(s, HZ);
 }
 
@@ -396,8 +404,9 @@ ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf)
 	u64 blocks = dmr_block(d, d->ti->len);
 	u64 cursor = d->scan.in_pass ? d->scan.cursor : READ_ONCE(d->meta.scan.cursor);
 
-	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
-			  d->scan.in_pass, cursor, blocks, READ_ONCE(d->meta.scan.passes),
+	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
+			  d->scan.in_pass, cursor, blocks, (s64)atomic64_read(&d->scan.blocks),
+			  READ_ONCE(d->meta.scan.passes),
 			  READ_ONCE(d->meta.scan.last_complete),
 			  READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors),
 			  (s64)atomic64_read(&d->scan.moved),

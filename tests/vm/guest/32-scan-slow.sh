@@ -1,0 +1,60 @@
+#!/bin/bash
+# Slow sectors (dm-delay on reads) are found by the scanner, narrowed down
+# to exactly the slow blocks and, with marginal_remap_percent=100, moved to
+# the spare with their data, while a concurrent fio verify writer hammers
+# one of the slow regions: no lost or stale write.
+. "$(dirname "$0")/remap-lib.sh"
+load_module
+modprobe dm-delay
+h=/sys/kernel/dm-remap-v4/health
+echo 0 >$h/health_scanning       # no automatic pass; we trigger one
+echo 1048576 >$h/scan_rate_kib
+echo 100 >$h/scan_warn_ms
+echo 100 >$h/marginal_remap_percent
+
+size=$((32 * 2048))
+s1=10240 n1=8       # slow region read only by the scanner
+s2=40960 n2=16      # slow region under a concurrent writer
+disk=$(mkloop 32 random)
+spare=$(mkloop 8)
+slow() { echo "$1 $2 delay $disk $1 400 $disk $1 0"; } # reads +400 ms, writes not delayed
+main=$(dm_create main0 "$(
+    echo "0 $s1 linear $disk 0"
+    slow $s1 $n1
+    echo "$((s1 + n1)) $((s2 - s1 - n1)) linear $disk $((s1 + n1))"
+    slow $s2 $n2
+    echo "$((s2 + n2)) $((size - s2 - n2)) linear $disk $((s2 + n2))"
+)")
+dev=$(mk_remap r0 "$main" "$spare")
+want1=$(md5_of "$dev" $s1 $n1)
+
+# 64 KiB window around region 2, random 4 KiB writes with crc32c verify.
+fio --name=hammer --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
+    --rw=randwrite --bs=4k --offset=$(((s2 - 56) * 512)) --size=64k \
+    --verify=crc32c --verify_backlog=8 --verify_fatal=1 --do_verify=1 \
+    --time_based --runtime=45 --output=/tmp/fio.out &
+fio_pid=$!
+sleep 2
+dmsetup message r0 0 scan >/dev/null
+for _ in $(seq 300); do [[ $(field r0 scan_passes) == 1 ]] && break; sleep 0.5; done
+expect_field r0 scan_passes 1
+if wait $fio_pid; then pass "concurrent fio verify writer: no error"; else
+    cat /tmp/fio.out
+    fail "fio verify failed while blocks moved"
+fi
+dmsetup message r0 0 list | tee /tmp/list
+check "region 1 moved, exactly" grep -qx "lblock=$s1 len=$n1 sblock=[0-9]* flags=remapped" /tmp/list
+check "region 2 moved, exactly" grep -qx "lblock=$s2 len=$n2 sblock=[0-9]* flags=remapped" /tmp/list
+check "nothing else moved" test "$(wc -l </tmp/list)" = 2
+expect_field r0 remapped $((n1 + n2))
+check "a warning per slow block at least" test "$(field r0 scan_warnings)" -ge $((n1 + n2))
+check "region 1 data intact after the move" test "$(md5_of "$dev" $s1 $n1)" = "$want1"
+t0=$(date +%s%N)
+read_sectors "$dev" $s1 $n1 >/dev/null
+check "region 1 now reads fast (from the spare)" test $((($(date +%s%N) - t0) / 1000000)) -lt 300
+# Region 2, now on the spare, takes writes and reads them back.
+fio --name=check --filename="$dev" --ioengine=libaio --direct=1 --rw=write --bs=4k \
+    --offset=$(((s2 - 56) * 512)) --size=64k --verify=crc32c --do_verify=1 \
+    --verify_fatal=1 --output=/tmp/fio2.out && pass "region 2 verifies after the moves" ||
+    fail "region 2 verify"
+finish
