@@ -316,6 +316,8 @@ static void dmr_scan_work(struct work_struct *work)
 	busy = fg != s->last_fg;
 	s->last_fg = fg;
 	chunks = busy ? 1 : DMR_SCAN_BATCH_CHUNKS;
+	dmr_dbg(3, "%s: scan batch at block %llu: %u chunks%s", d->main_dev->name,
+		s->cursor, chunks, busy ? " (foreground busy)" : "");
 	for (i = 0; i < chunks && s->cursor < main_blocks && !READ_ONCE(s->stopped); i++) {
 		u64 n = min(chunk, main_blocks - s->cursor);
 

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Scanner overhead on foreground I/O: fio 4 KiB random reads at depth 32 on
+# a RAM disk, with the scanner active at its default rate vs paused, in
+# interleaved rounds (alternating order).
+# Asserted (deterministic counts): the scanner really ran in every "on"
+# round and paused in every "off" round, and the bytes it read while fio
+# was busy are under 1% of what fio read (it backs off to one 64 KiB chunk
+# a second).  Reported: the median on/off IOPS ratio and its spread; under
+# TCG that timing noise is +-20% per round, so only a gross regression
+# (ratio of medians < 0.90) fails the test.
+. "$(dirname "$0")/remap-lib.sh"
+load_module
+h=/sys/kernel/dm-remap-v4/health
+rounds=${ROUNDS:-10}
+modprobe brd rd_nr=2 rd_size=$((256 * 1024))
+dev=$(mk_remap r0 /dev/ram0 /dev/ram1)
+fio --name=fill --filename="$dev" --rw=write --bs=1M --direct=1 --size=256M \
+    --output=/dev/null
+# Start a pass by hand, then re-activate: the interrupted pass continues as
+# an automatic one, which health_scanning pauses and resumes.
+echo 0 >$h/health_scanning
+dmsetup message r0 0 scan >/dev/null
+sleep 2
+dm_remove r0
+dev=$(mk_remap r0 /dev/ram0 /dev/ram1)
+check "pass interrupted at block $(field r0 scan_cursor)" test "$(field r0 scan_cursor)" -gt 0
+
+# round: one 5 s fio run of random reads; sets v (IOPS) and the scan cursor
+# c0/c1 sampled 2 s apart once fio's reads are flowing (only busy time counts).
+round() {
+    local r0
+    r0=$(field r0 reads)
+    fio --name=rr --filename="$dev" --rw=randread --bs=4k --ioengine=libaio \
+        --iodepth=32 --direct=1 --time_based --runtime=5 --randrepeat=0 \
+        --output-format=json --output=/tmp/rr.json &
+    local pid=$!
+    for _ in $(seq 40); do (($(field r0 reads) > r0 + 1000)) && break; sleep 0.1; done
+    c0=$(field r0 scan_cursor)
+    sleep 2
+    c1=$(field r0 scan_cursor)
+    wait $pid
+    v=$(/usr/bin/python3 -c 'import json; print(int(json.load(open("/tmp/rr.json"))["jobs"][0]["read"]["iops"]))')
+}
+declare -a on off
+ran=0 idle=0 scanned=0
+for i in $(seq 1 "$rounds"); do
+    order="1 0"
+    ((i % 2 == 0)) && order="0 1"
+    for s in $order; do
+        echo "$s" >$h/health_scanning
+        sleep 1
+        round
+        if ((s)); then
+            on+=("$v")
+            ((c1 > c0)) && ran=$((ran + 1))
+            scanned=$((scanned + c1 - c0))
+        else
+            off+=("$v")
+            ((c1 == c0)) && idle=$((idle + 1))
+        fi
+    done
+    log "round $i: on=${on[-1]} off=${off[-1]} IOPS"
+done
+echo 0 >$h/health_scanning
+check "scanner advanced in every 'on' round ($ran/$rounds)" test "$ran" = "$rounds"
+check "scanner paused in every 'off' round ($idle/$rounds)" test "$idle" = "$rounds"
+result=$(/usr/bin/python3 - "${on[*]}" "${off[*]}" <<'PY'
+import statistics, sys
+on = [float(x) for x in sys.argv[1].split()]
+off = [float(x) for x in sys.argv[2].split()]
+r = sorted(a / b for a, b in zip(on, off))
+print(f"{statistics.median(r):.3f} {r[0]:.3f} {r[-1]:.3f} "
+      f"{statistics.median(on) / statistics.median(off):.3f} {sum(on):.0f}")
+PY
+)
+read -r median lo hi ratio_of_medians on_iops_sum <<<"$result"
+# Scanner bytes vs foreground bytes over the sampled 2 s of each "on" round.
+share=$(/usr/bin/python3 -c "print(f'{$scanned * 512 / ($on_iops_sum * 2 * 4096) * 100:.3f}')")
+log "scanner overhead: median per-round IOPS ratio on/off = $median (min $lo, max $hi), ratio of medians = $ratio_of_medians, $rounds rounds"
+log "scanner read $scanned blocks in the 'on' rounds = $share% of the foreground bytes"
+[[ -n ${DMR_OUT:-} ]] && echo "median=$median min=$lo max=$hi ratio_of_medians=$ratio_of_medians io_share_pct=$share rounds=$rounds" >"$DMR_OUT/scan-overhead.txt"
+check "scanner I/O while busy is under 1% of foreground I/O ($share%)" /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+check "no gross slowdown (ratio of medians $ratio_of_medians >= 0.90)" /usr/bin/python3 -c "import sys; sys.exit(0 if $ratio_of_medians >= 0.90 else 1)"
+finish

@@ -1,0 +1,105 @@
+#!/bin/bash
+# remapd alerts and the notification hook: health dropping below the
+# threshold (a read error leaves pending blocks), recovering, remaps
+# growing faster than remap_rate_threshold, and the spare running low each
+# run the hook once (not once per poll) with REMAPD_* in its environment;
+# the metrics file follows the device; a hung hook is killed at
+# hook_timeout_s while polling goes on.
+. "$(dirname "$0")/remap-lib.sh"
+if declare -F load_remap >/dev/null; then load_remap; else load_module; fi
+
+RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
+REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
+[[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (cmake --build build/cmake)"
+
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.1
+    done
+}
+events() { cut -d' ' -f1 /tmp/hook.log 2>/dev/null | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' '; }
+count() { grep -c "^$1 " /tmp/hook.log 2>/dev/null || true; }
+
+size=$((32 * 2048))
+disk=$(mkloop 32 random)
+spare=$(mkloop 6) # 12288 sectors: 3072 spare blocks
+main=$(mk_linear_with_errors bad0 "$disk" "$size" "5000:4 6000:4")
+"$RCTL" create --main "$main" --spare "$spare" --name r0 >/dev/null || die "create failed"
+_dmr_register dm r0
+uuid=$(field r0 uuid)
+
+mkdir -p /tmp/hookenv
+cat >/tmp/hook.sh <<'HOOK'
+#!/bin/sh
+echo "$REMAPD_EVENT $REMAPD_DEVICE $REMAPD_HEALTH" >>/tmp/hook.log
+env | grep '^REMAPD_' | sort >"/tmp/hookenv/$REMAPD_EVENT"
+HOOK
+chmod +x /tmp/hook.sh
+cat >/tmp/remapd.conf <<'CONF'
+poll_interval_s = 1
+health_threshold = 100   # any pending block alerts
+remap_rate_threshold = 2
+spare_low_percent = 100  # any spare use alerts
+hook = /tmp/hook.sh
+hook_timeout_s = 5
+metrics_file = /tmp/remapd.prom
+CONF
+"$REMAPD" -f -c /tmp/remapd.conf >/tmp/remapd.log 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; _dmr_cleanup' EXIT
+check "daemon up" wait_for 20 test -s /tmp/remapd.prom
+sleep 2
+check "healthy device: no hook run" test ! -s /tmp/hook.log
+
+# A read error: 4 pending blocks, health 80 < 100.
+if read_sectors /dev/mapper/r0 5000 4 >/dev/null 2>&1; then fail "bad read succeeded"; fi
+expect_field r0 pending 4
+check "health_low hook ran" wait_for 10 grep -q "^health_low r0 80$" /tmp/hook.log
+sleep 3
+check "one health_low for several polls ($(events))" test "$(count health_low)" -eq 1
+check "hook env: device" grep -qx "REMAPD_DEVICE=r0" /tmp/hookenv/health_low
+check "hook env: uuid" grep -qx "REMAPD_UUID=$uuid" /tmp/hookenv/health_low
+check "hook env: pending" grep -qx "REMAPD_PENDING=4" /tmp/hookenv/health_low
+check "hook env: message" grep -q "^REMAPD_MESSAGE=r0: health 80 (threshold 100)" /tmp/hookenv/health_low
+check "alert logged" grep -q "r0: health 80 (threshold 100)" /tmp/remapd.log
+
+# Writing the blocks remaps them: health back to 100, 4 new remaps in the
+# hour (> 2), spare no longer 100% free.
+put_sectors /dev/mapper/r0 5000 4
+expect_field r0 remapped 4
+check "health_ok hook ran" wait_for 10 grep -q "^health_ok r0 100$" /tmp/hook.log
+check "remap_rate_high hook ran" wait_for 10 grep -q "^remap_rate_high r0" /tmp/hook.log
+check "spare_low hook ran" wait_for 10 grep -q "^spare_low r0" /tmp/hook.log
+check "spare env" grep -qx "REMAPD_SPARE_FREE=3068" /tmp/hookenv/spare_low
+sleep 3
+check "each event once ($(events))" test "$(count health_ok):$(count remap_rate_high):$(count spare_low)" = "1:1:1"
+check "metrics: remapped" grep -qx "remapd_remapped_blocks{device=\"r0\"} 4" /tmp/remapd.prom
+check "metrics: health" grep -qx "remapd_device_health{device=\"r0\"} 100" /tmp/remapd.prom
+check "metrics: hook runs counted" grep -qx "remapd_hook_runs_total 4" /tmp/remapd.prom
+
+# A hook that hangs is killed at the timeout; polling goes on meanwhile.
+cat >/tmp/hook.sh <<'HOOK'
+#!/bin/sh
+echo "$REMAPD_EVENT hung" >>/tmp/hook.log
+sleep 600
+HOOK
+sed -i 's/^hook_timeout_s = 5/hook_timeout_s = 2/' /tmp/remapd.conf
+kill -HUP "$pid"
+check "reloaded" wait_for 5 grep -q "configuration reloaded" /tmp/remapd.log
+if read_sectors /dev/mapper/r0 6000 4 >/dev/null 2>&1; then fail "bad read succeeded"; fi
+check "hung hook started" wait_for 10 grep -q "^health_low hung" /tmp/hook.log
+t1=$(sed -n 's/^remapd_last_poll_timestamp_seconds //p' /tmp/remapd.prom)
+sleep 1.5
+t2=$(sed -n 's/^remapd_last_poll_timestamp_seconds //p' /tmp/remapd.prom)
+check "polling continues while the hook hangs ($t1 -> $t2)" test "$t2" -gt "$t1"
+check "hung hook killed at the timeout" wait_for 10 grep -q "killed after 2 s timeout" /tmp/remapd.log
+check "no hook process left" bash -c "! pgrep -f '^sleep 600$'"
+check "failure counted" wait_for 5 grep -qx "remapd_hook_failures_total 1" /tmp/remapd.prom
+check "daemon alive" kill -0 "$pid"
+kill -TERM "$pid"
+wait "$pid"
+check "clean stop" test $? -eq 0
+finish
