@@ -4,7 +4,9 @@
 # Runs guest tests, each in a fresh VM, on every kernel from kernels.sh
 # (KVER=<v> restricts to one).  Tests are tests/vm/guest/NN-*.sh (name starts
 # with a digit; other files there, like lib.sh, are helpers), in sorted
-# order, or the named ones ("00-harness", "00-harness.sh" or a path).
+# order, then tests/vm/host/NN-*.sh (host scripts that boot VMs themselves,
+# e.g. across a reboot; they get KVER), or the named ones ("00-harness",
+# "00-harness.sh" or a path).
 #
 # Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (failure details go
 # to stderr), then `N passed, M failed`; exits 1 if any failed.
@@ -28,12 +30,17 @@ if (($#)); then
             *.sh) f=$here/guest/$t ;;
             *) f=$here/guest/$t.sh ;;
         esac
+        [[ -f $f ]] || case $t in
+            */*) ;;
+            *.sh) f=$here/host/$t ;;
+            *) f=$here/host/$t.sh ;;
+        esac
         [[ -f $f ]] || { echo "run-suite: no such test: $t" >&2; exit 2; }
         tests+=("$(realpath "$f")")
     done
 else
     shopt -s nullglob
-    for f in "$here"/guest/[0-9]*.sh; do
+    for f in "$here"/guest/[0-9]*.sh "$here"/host/[0-9]*.sh; do
         tests+=("$f")
     done
     ((${#tests[@]})) || { echo "run-suite: no tests in $here/guest" >&2; exit 2; }
@@ -55,8 +62,13 @@ for kver in "${kernels[@]}"; do
         mkdir -p "$out"
         t0=$SECONDS
         rc=0
-        "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
-            --out "$out" -- "$t" >/dev/null 2>&1 || rc=$?
+        if [[ $t == */host/* ]]; then
+            # Multi-boot tests drive run-vm.sh themselves, on the host.
+            KVER=$kver VM_TIMEOUT=$timeout_s "$t" >"$log" 2>&1 || rc=$?
+        else
+            "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
+                --out "$out" -- "$t" >/dev/null 2>&1 || rc=$?
+        fi
         secs=$((SECONDS - t0))
         if ((rc == 0)); then
             echo "PASS $kver $name (${secs}s)"

@@ -6,6 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../.." && pwd -P)
 kver=${KVER:?KVER must name the kernel to boot}
+mkdir -p "$repo/build/vm/tmp"
 work=$(mktemp -d "$repo/build/vm/tmp/reboot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 truncate -s 64M "$work/main.img"
@@ -15,7 +16,7 @@ logs=$repo/build/vm/logs/$kver
 mkdir -p "$logs"
 
 vm() {
-    "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout 240 \
+    "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout "${VM_TIMEOUT:-240}" \
         --disk "$work/main.img" --disk "$work/spare.img" --out "$work/out" \
         --log "$logs/20-reboot-$1.log" -- "$repo/tests/vm/phases/reboot.sh" "$1"
 }
