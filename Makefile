@@ -63,7 +63,7 @@ sparse:
 	done
 
 userspace:
-	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMR_BUILD_DAEMON=ON >/dev/null
 	cmake --build $(CMAKE_BUILD) -j $(JOBS)
 
 test-unit: userspace

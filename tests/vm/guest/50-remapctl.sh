@@ -166,6 +166,14 @@ check "no device for the foreign spare" test "$(nr_remap_devices)" -eq 0
 expect_rc 0 create --main "$other" --spare "$foreign" --name f0 --force-format
 _dmr_register dm f0
 check "--force-format formatted it" meta_ok "$foreign"
+expect_rc 0 health f0
+check "health table" grep -q "^f0 .* rw .* ok$" /tmp/rctl.out
+"$RCTL" health --json f0 >/tmp/h.json
+check "health --json" jq -e '.schema_version == 1 and .devices[0].name == "f0" and .devices[0].ok and (.devices[0].health | type) == "number"' /tmp/h.json
+expect_rc 0 scan f0
+check "scan reaches the kernel" grep -q "^f0: health scan started" /tmp/rctl.out
 expect_rc 0 remove f0
 _dmr_forget dm f0
+expect_rc 2 health --threshold 500
+expect_rc 1 status nosuch
 finish

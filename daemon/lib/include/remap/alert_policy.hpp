@@ -1,0 +1,66 @@
+// When remapd notifies: pure state tracking over status samples.  Each
+// condition is a state (bad/good); only changes are reported, so a device
+// that stays unhealthy produces one alert, not one per poll.  A device seen
+// for the first time in a bad state alerts once.
+//
+//   health_low / health_ok          health < health_threshold
+//   remap_rate_high / remap_rate_ok remapped grew by more than
+//                                   remap_rate_threshold blocks within the
+//                                   last hour (0 disables)
+//   spare_low / spare_ok            spare free < spare_low_percent % (0 disables)
+//   mode_changed                    mode differs from the last sample (or is
+//                                   not rw when first seen)
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "remap/config.hpp"
+#include "remap/status_info.hpp"
+
+namespace remap {
+
+struct AlertThresholds {
+	unsigned int health_threshold = 50;
+	std::uint64_t remap_rate_threshold = 100;
+	unsigned int spare_low_percent = 10;
+
+	static AlertThresholds from(const Config &c);
+};
+
+struct Alert {
+	std::string event;   // health_low, health_ok, ...
+	std::string device;  // dm name
+	std::string message;
+	bool problem = true;  // false for the *_ok recoveries
+};
+
+class DeviceAlertState {
+public:
+	std::vector<Alert> observe(const std::string &device, const StatusInfo &s, std::int64_t now,
+				   const AlertThresholds &t);
+
+private:
+	bool seen_ = false;
+	bool health_low_ = false;
+	bool rate_high_ = false;
+	bool spare_low_ = false;
+	std::string mode_;
+	std::deque<std::pair<std::int64_t, std::uint64_t>> history_;  // (time, remapped)
+};
+
+class AlertTracker {
+public:
+	// Samples of every current device; devices not in the list are forgotten.
+	std::vector<Alert> observe(const std::vector<std::pair<std::string, StatusInfo>> &samples,
+				   std::int64_t now, const AlertThresholds &t);
+
+private:
+	std::map<std::string, DeviceAlertState> devices_;
+};
+
+}  // namespace remap

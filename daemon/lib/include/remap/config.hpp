@@ -1,0 +1,47 @@
+// /etc/remapd.conf: `key = value` lines, `#` comments (whole lines, or
+// after whitespace at the end of a line), blank lines ignored.  Every key
+// is optional; unknown keys, duplicates and bad values are errors naming
+// the file and line.  The keys are documented in daemon/remapd.conf.example.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "remap/error.hpp"
+
+namespace remap {
+
+inline constexpr const char *kDefaultConfigPath = "/etc/remapd.conf";
+
+struct Config {
+	bool auto_assemble = true;
+	unsigned int poll_interval_s = 60;
+	unsigned int health_threshold = 50;        // alert when health < this
+	std::uint64_t remap_rate_threshold = 100;  // alert when more new remapped blocks in 1 h; 0 = off
+	unsigned int spare_low_percent = 10;       // alert when spare free < this %; 0 = off
+	std::string hook;                          // program run on events; "" = none
+	unsigned int hook_timeout_s = 30;
+	std::string metrics_file;                  // Prometheus textfile; "" = none
+	std::string log_level = "info";            // trace|debug|info|warn|error
+
+	bool operator==(const Config &) const = default;
+};
+
+class ConfigError : public Error {
+public:
+	explicit ConfigError(std::vector<std::string> problems);
+	const std::vector<std::string> &problems() const { return problems_; }
+
+private:
+	std::vector<std::string> problems_;
+};
+
+// Throws ConfigError listing every problem ("SOURCE:LINE: ...").
+Config parse_config(std::string_view text, const std::string &source);
+
+// Reads and parses PATH; throws ConfigError (or Error if unreadable).
+Config load_config(const std::string &path);
+
+}  // namespace remap

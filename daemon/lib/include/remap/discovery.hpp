@@ -1,0 +1,45 @@
+// Finding v4 spares among the block devices and pairing them with their
+// mains (decisions in pairing.hpp), then assembling the matches.
+//
+// A device is probed only if it is at least 11264 sectors, is not itself a
+// remap-v4 device and has nothing stacked on it (no holders: a multipath
+// or md component would otherwise show the same signature twice); the
+// probe reads the first 4 KiB of each of the 5 copy slots, and only a
+// device with the DMR4 magic is read in full.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "remap/block_device.hpp"
+#include "remap/pairing.hpp"
+#include "remap/remap_device.hpp"
+
+struct udev;
+
+namespace remap {
+
+struct DiscoveryReport {
+	std::vector<RemapDevice> active;
+	std::vector<PairingDecision> decisions;
+	std::vector<std::string> problems;  // devices that could not be read, corrupt spares
+};
+
+DiscoveryReport discover(struct udev *udev);
+
+struct AssemblyResult {
+	std::string name;
+	std::string pair_uuid;
+	std::string main;
+	std::string spare;
+	bool ok = false;
+	std::string error;
+};
+
+// Creates the dm device for a `match` decision: name remap-<8 hex of the
+// pair uuid>, DM UUID DMREMAP4-<pair uuid>, table
+// "0 <main sectors> remap-v4 <main> <spare>".
+AssemblyResult assemble(const PairingDecision &match);
+
+}  // namespace remap

@@ -1,0 +1,46 @@
+// JSON documents printed by `remapctl --json` (schema in
+// docs/remapctl-json.md).  Every document has "schema_version".  Every
+// 64-bit counter is emitted twice: as a JSON number under its name and as a
+// decimal string under <name>_str, for consumers whose numbers are doubles
+// (exact only up to 2^53).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "remap/extent_list.hpp"
+#include "remap/pairing.hpp"
+#include "remap/remap_device.hpp"
+#include "remap/spare_metadata.hpp"
+
+namespace remap::json_out {
+
+inline constexpr int kSchemaVersion = 1;
+
+using nlohmann::json;
+
+// {"schema_version": 1, "command": COMMAND}
+json document(const std::string &command);
+
+// obj[key] = v; obj[key + "_str"] = to_string(v)
+void put_counter(json &obj, const std::string &key, std::uint64_t v);
+
+// Stable token for a dmr_status ("valid", "blank", "crc", ...).
+const char *status_token(enum dmr_status st);
+
+struct DevicePaths {
+	std::string main;   // "/dev/loop0", or "" if unknown
+	std::string spare;
+};
+
+json device(const RemapDevice &d, const DevicePaths &paths);
+json extents(const std::vector<ExtentLine> &list);
+json metadata(const DecodedMeta &m, bool with_extents);
+json spare_scan(const SpareScan &scan, bool with_extents);
+json pairing(const PairingDecision &d);
+
+}  // namespace remap::json_out

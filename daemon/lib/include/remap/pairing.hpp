@@ -1,0 +1,71 @@
+// Which spare goes with which main: pure decisions over what discovery
+// found, so they can be unit tested without devices.
+//
+//   already_active        the pair's dm device exists (its uuid is active)
+//   duplicate             another spare claims the same main or the same
+//                         pair uuid: all of them are refused and reported
+//   no_identity           the spare records no main identity (formatted by
+//                         the kernel): only `remapctl create` may pair it
+//   match                 exactly one device has the recorded fingerprint,
+//                         size and block size
+//   ambiguous_main        several devices have the recorded fingerprint
+//   fingerprint_mismatch  no device has the fingerprint, but one has the
+//                         recorded size and block size: refused, since it is
+//                         probably a different disk (or the identity changed)
+//   main_missing          nothing fits: the main is not attached (yet)
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace remap {
+
+struct SpareCandidate {
+	std::string path;
+	std::string pair_uuid;
+	std::string main_id;
+	std::uint64_t main_sectors = 0;
+	std::uint32_t block_size = 512;
+};
+
+struct MainCandidate {
+	std::string path;
+	std::string fingerprint;
+	std::uint64_t sectors = 0;
+	std::uint32_t block_size = 512;
+};
+
+enum class PairingOutcome {
+	match,
+	already_active,
+	main_missing,
+	fingerprint_mismatch,
+	duplicate,
+	no_identity,
+	ambiguous_main,
+};
+
+const char *outcome_name(PairingOutcome o);
+
+struct PairingDecision {
+	SpareCandidate spare;
+	PairingOutcome outcome = PairingOutcome::main_missing;
+	std::string main_path;              // for match
+	std::vector<std::string> related;   // other spares (duplicate) or devices (mismatch, ambiguous)
+	std::string message;                // one line, for logs and tables
+};
+
+// One decision per spare, in the order given.  Mains whose path is one of
+// the spares' paths are ignored.
+std::vector<PairingDecision> decide_pairings(const std::vector<SpareCandidate> &spares,
+					     const std::vector<MainCandidate> &mains,
+					     const std::set<std::string> &active_uuids);
+
+// The check `remapctl create` makes for an explicitly named main: match,
+// no_identity (accepted if size and block size match: the kernel formatted
+// it) or fingerprint_mismatch (refused).  Message explains.
+PairingDecision check_explicit_pair(const SpareCandidate &spare, const MainCandidate &main);
+
+}  // namespace remap

@@ -1,0 +1,53 @@
+// The INFO line of `dmsetup status` for one remap-v4 target:
+//   mode=rw remapped=11 pending=0 ... seq=3 uuid=<pair uuid>
+// Every documented key is required; keys this version does not know are
+// kept (in order) so newer kernels still parse.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace remap {
+
+struct StatusInfo {
+	std::string mode;  // rw | ro | fail (other words kept as is)
+	std::uint64_t remapped = 0;
+	std::uint64_t pending = 0;
+	std::uint64_t spare_used = 0;
+	std::uint64_t spare_free = 0;
+	std::uint64_t spare_blocks = 0;
+	std::uint64_t extents = 0;
+	std::uint64_t max_extents = 0;
+	std::uint64_t read_errors = 0;
+	std::uint64_t write_errors = 0;
+	std::uint64_t spare_errors = 0;
+	std::uint64_t remap_failures = 0;
+	std::uint64_t reads = 0;
+	std::uint64_t writes = 0;
+	unsigned int health = 0;  // 0-100
+	std::uint32_t block_size = 0;
+	std::uint64_t seq = 0;
+	std::string uuid;  // pair uuid, 8-4-4-4-12 lower-case hex
+	std::vector<std::pair<std::string, std::string>> unknown;
+
+	// Percentage of the spare's data area still free (0-100, rounded down).
+	unsigned int spare_free_percent() const;
+};
+
+// One u64 counter of StatusInfo by its status key, for tables and metrics.
+struct StatusCounter {
+	const char *key;
+	std::uint64_t StatusInfo::*member;
+};
+const std::vector<StatusCounter> &status_counters();
+
+// Throws ParseError naming the offending token or the missing key.
+StatusInfo parse_status_line(std::string_view line);
+
+// True if text is a canonical 36-character UUID (lower- or upper-case hex).
+bool is_uuid_text(std::string_view text);
+
+}  // namespace remap

@@ -1,0 +1,8 @@
+#pragma once
+
+namespace remap {
+
+// Version of remapd/remapctl (the project version).
+const char *version();
+
+}  // namespace remap

@@ -1,0 +1,10 @@
+#include "remap/version.hpp"
+
+namespace remap {
+
+const char *version()
+{
+	return REMAP_VERSION;
+}
+
+}  // namespace remap

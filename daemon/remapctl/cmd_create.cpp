@@ -1,0 +1,174 @@
+// remapctl create / remove.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "device_resolve.hpp"
+#include "output.hpp"
+#include "remap/dm_control.hpp"
+#include "remap/pairing.hpp"
+#include "remap/remap_device.hpp"
+#include "remap/spare_format.hpp"
+#include "remap/spare_metadata.hpp"
+#include "remap/udev_handles.hpp"
+
+namespace remapctl {
+
+namespace {
+
+struct CreateOptions {
+	std::string main;
+	std::string spare;
+	std::string name;
+	bool force_format = false;
+	bool json = false;
+};
+
+void check_dm_name(const std::string &name)
+{
+	if (name.empty() || name.size() > 127 || name.find('/') != std::string::npos ||
+	    name == "." || name == ".." || name.find_first_of(" \t\n") != std::string::npos)
+		throw UsageError("invalid device name '" + name + "'");
+}
+
+int run_create(const CreateOptions &o)
+{
+	if (!o.name.empty())
+		check_dm_name(o.name);
+	auto udev = remap::make_udev();
+	auto main = require_block_device(udev.get(), o.main, "main");
+	auto spare = require_block_device(udev.get(), o.spare, "spare");
+	if (main.devnum == spare.devnum)
+		throw UsageError("main and spare are the same device");
+	if (main.logical_block_size != spare.logical_block_size)
+		throw remap::RefusedError("main (" + std::to_string(main.logical_block_size) +
+					  " bytes) and spare (" +
+					  std::to_string(spare.logical_block_size) +
+					  " bytes) have different logical block sizes");
+	if (spare.sectors < remap::kMinSpareSectors)
+		throw remap::RefusedError("spare " + o.spare + " is too small (" +
+					  std::to_string(spare.sectors) + " sectors, need at least " +
+					  std::to_string(remap::kMinSpareSectors) + ")");
+	for (const auto *b : {&main, &spare}) {
+		std::string user = active_user_of(b->devt_text());
+		if (!user.empty())
+			throw remap::RefusedError(b->devnode + " is already used by remap-v4 device " + user);
+	}
+	if (main.has_holders)
+		throw remap::RefusedError("main " + o.main + " is in use (another device is stacked on it)");
+	if (!o.name.empty() && remap::dm::info(o.name))
+		throw remap::RefusedError("a device-mapper device named " + o.name + " already exists");
+
+	std::string main_fp = remap::make_fingerprint(main.identity);
+	remap::SpareScan scan = remap::scan_spare(o.spare);
+	auto verdict = scan.verdict();
+	bool need_format = false;
+	std::string pair_uuid;
+	if (verdict == remap::SpareVerdict::blank) {
+		need_format = true;
+	} else if (scan.meta) {
+		remap::SpareCandidate sc{o.spare, scan.meta->pair_uuid(), scan.meta->main_id(),
+					 scan.meta->c().main_sectors, scan.meta->c().block_size};
+		remap::MainCandidate mc{o.main, main_fp, main.sectors, main.logical_block_size};
+		auto d = remap::check_explicit_pair(sc, mc);
+		if (d.outcome == remap::PairingOutcome::fingerprint_mismatch) {
+			if (!o.force_format)
+				throw remap::RefusedError("refusing: " + d.message +
+							  " (fingerprint mismatch; --force-format erases the spare's remaps)");
+			spdlog::warn("--force-format: reformatting {} (its old pair {} and remaps are lost)",
+				     o.spare, sc.pair_uuid);
+			need_format = true;
+		} else {
+			if (d.outcome == remap::PairingOutcome::no_identity)
+				spdlog::warn("{}", d.message);
+			if (o.force_format)
+				spdlog::info("spare already belongs to this main: --force-format ignored, remaps kept");
+			pair_uuid = sc.pair_uuid;
+		}
+	} else {
+		if (!o.force_format)
+			throw remap::RefusedError(
+				"refusing: spare " + o.spare + " holds " +
+				(verdict == remap::SpareVerdict::corrupt
+					 ? std::string("dm-remap v4 metadata with no valid copy")
+					 : std::string("foreign data (its first 9216 sectors are not all zero)")) +
+				"; use --force-format to overwrite it");
+		need_format = true;
+	}
+
+	if (need_format) {
+		remap::FormatRequest req;
+		req.main_sectors = main.sectors;
+		req.block_size = main.logical_block_size;
+		req.main_id = main_fp;
+		req.spare_id = remap::make_fingerprint(spare.identity);
+		req.uuid = remap::random_pair_uuid();
+		req.force = o.force_format;
+		remap::DeviceFile f(o.spare, remap::DeviceFile::Mode::write);
+		auto meta = remap::format_spare(f, req);
+		pair_uuid = meta.pair_uuid();
+		spdlog::info("formatted spare {} for main {} (pair {})", o.spare, o.main, pair_uuid);
+	}
+
+	std::string name = o.name.empty() ? remap::default_device_name(pair_uuid) : o.name;
+	if (o.name.empty() && remap::dm::info(name))
+		throw remap::RefusedError("a device-mapper device named " + name + " already exists");
+	remap::dm::create(name, remap::dm_uuid_for_pair(pair_uuid),
+			  {{0, main.sectors, remap::kTargetName, o.main + " " + o.spare}});
+	if (o.json) {
+		auto j = remap::json_out::document("create");
+		j["name"] = name;
+		j["pair_uuid"] = pair_uuid;
+		j["main"] = o.main;
+		j["spare"] = o.spare;
+		j["formatted"] = need_format;
+		print_json(j);
+	} else {
+		std::cout << "created " << name << " (pair " << pair_uuid << "): main " << o.main
+			  << ", spare " << o.spare << (need_format ? ", spare formatted" : "") << "\n";
+	}
+	return kExitOk;
+}
+
+int run_remove(const std::string &name, bool json)
+{
+	remap::read_remap_device(name);  // refuses names that are not remap-v4
+	remap::dm::remove(name);
+	if (json) {
+		auto j = remap::json_out::document("remove");
+		j["name"] = name;
+		print_json(j);
+	} else {
+		std::cout << "removed " << name << "\n";
+	}
+	return kExitOk;
+}
+
+}  // namespace
+
+void register_create_commands(CLI::App &app, Registry &reg)
+{
+	auto o = std::make_shared<CreateOptions>();
+	auto *create = app.add_subcommand(
+		"create",
+		"Pair MAIN with SPARE and create the remap-v4 device (formats a blank spare)");
+	create->add_option("--main", o->main, "Main (failing) block device")->required();
+	create->add_option("--spare", o->spare, "Spare block device")->required();
+	create->add_option("--name", o->name,
+			   "Device-mapper name (default remap-<first 8 hex of the pair uuid>)");
+	create->add_flag("--force-format", o->force_format,
+			 "Format the spare even if it holds other data or another pair's metadata");
+	create->add_flag("--json", o->json, "JSON output");
+	create->callback([&reg, o] { reg.action = [o] { return run_create(*o); }; });
+
+	auto name = std::make_shared<std::string>();
+	auto json = std::make_shared<bool>(false);
+	auto *remove = app.add_subcommand("remove", "Remove the remap-v4 device NAME (data stays on the devices)");
+	remove->add_option("NAME", *name, "Device-mapper name")->required();
+	remove->add_flag("--json", *json, "JSON output");
+	remove->callback([&reg, name, json] { reg.action = [name, json] { return run_remove(*name, *json); }; });
+}
+
+}  // namespace remapctl

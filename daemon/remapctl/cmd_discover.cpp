@@ -1,0 +1,86 @@
+// remapctl discover [--assemble]: find v4 spares and their mains.
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "output.hpp"
+#include "remap/discovery.hpp"
+#include "remap/json_output.hpp"
+#include "remap/udev_handles.hpp"
+
+namespace remapctl {
+
+namespace {
+
+using remap::PairingOutcome;
+using remap::json_out::json;
+
+bool is_refusal(PairingOutcome o)
+{
+	return o == PairingOutcome::duplicate || o == PairingOutcome::fingerprint_mismatch ||
+	       o == PairingOutcome::ambiguous_main;
+}
+
+int run_discover(bool assemble, bool as_json)
+{
+	auto udev = remap::make_udev();
+	auto report = remap::discover(udev.get());
+	bool attention = !report.problems.empty();
+	std::vector<remap::AssemblyResult> results;
+	for (const auto &d : report.decisions) {
+		attention |= is_refusal(d.outcome);
+		if (assemble && d.outcome == PairingOutcome::match) {
+			results.push_back(remap::assemble(d));
+			attention |= !results.back().ok;
+		}
+	}
+	if (as_json) {
+		auto j = remap::json_out::document("discover");
+		j["spares"] = json::array();
+		for (const auto &d : report.decisions)
+			j["spares"].push_back(remap::json_out::pairing(d));
+		j["assembled"] = json::array();
+		for (const auto &r : results)
+			j["assembled"].push_back({{"name", r.name}, {"pair_uuid", r.pair_uuid},
+						  {"main", r.main}, {"spare", r.spare}, {"ok", r.ok},
+						  {"error", r.error}});
+		j["problems"] = report.problems;
+		print_json(j);
+	} else {
+		Table t({"SPARE", "PAIR", "OUTCOME", "MAIN", "DETAILS"});
+		for (const auto &d : report.decisions)
+			t.add({d.spare.path, d.spare.pair_uuid, remap::outcome_name(d.outcome),
+			       d.main_path.empty() ? "-" : d.main_path, d.message});
+		if (t.empty())
+			std::cout << "no dm-remap v4 spares found\n";
+		else
+			std::cout << t.render();
+		for (const auto &r : results) {
+			if (r.ok)
+				std::cout << "assembled " << r.name << ": main " << r.main << ", spare "
+					  << r.spare << "\n";
+			else
+				std::cerr << "remapctl: assembling " << r.name << " failed: " << r.error << "\n";
+		}
+		for (const auto &p : report.problems)
+			std::cerr << "remapctl: " << p << "\n";
+	}
+	return attention ? kExitPartial : kExitOk;
+}
+
+}  // namespace
+
+void register_discover_command(CLI::App &app, Registry &reg)
+{
+	auto assemble = std::make_shared<bool>(false);
+	auto json_flag = std::make_shared<bool>(false);
+	auto *cmd = app.add_subcommand(
+		"discover", "Find dm-remap v4 spares and their mains; exit 3 if a pair was refused");
+	cmd->add_flag("--assemble", *assemble, "Create the devices of pairs whose main is present");
+	cmd->add_flag("--json", *json_flag, "JSON output");
+	cmd->callback([&reg, assemble, json_flag] {
+		reg.action = [assemble, json_flag] { return run_discover(*assemble, *json_flag); };
+	});
+}
+
+}  // namespace remapctl

@@ -1,0 +1,363 @@
+#include "daemon.hpp"
+
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <ctime>
+#include <set>
+
+#include "remap/discovery.hpp"
+#include "remap/error.hpp"
+#include "remap/remap_device.hpp"
+#include "remap/sysfs_tree.hpp"
+#include "remap/atomic_file.hpp"
+#include "signal_fd.hpp"
+#include "systemd_notify.hpp"
+#include "uevent_monitor.hpp"
+
+namespace remapd {
+
+namespace {
+
+// Block events come in bursts (a disk and its partitions, our own dm
+// device): rescan once they settle.
+constexpr auto kRescanDebounce = std::chrono::milliseconds(300);
+
+std::int64_t unix_now()
+{
+	return static_cast<std::int64_t>(::time(nullptr));
+}
+
+bool file_exists(const std::string &path)
+{
+	struct stat st {};
+	return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+Daemon::Daemon(Options options) : opts_(std::move(options)), udev_(remap::make_udev()) {}
+
+remap::Config Daemon::read_config() const
+{
+	if (!opts_.config_explicit && !file_exists(opts_.config_path))
+		return remap::Config{};
+	return remap::load_config(opts_.config_path);
+}
+
+void Daemon::apply_log_level()
+{
+	if (opts_.verbose >= 2)
+		spdlog::set_level(spdlog::level::trace);
+	else if (opts_.verbose == 1)
+		spdlog::set_level(spdlog::level::debug);
+	else
+		spdlog::set_level(spdlog::level::from_str(cfg_.log_level));
+	hooks_.configure(cfg_.hook, std::chrono::seconds(cfg_.hook_timeout_s));
+}
+
+void Daemon::reload()
+{
+	notify_reloading();
+	try {
+		cfg_ = read_config();
+		apply_log_level();
+		spdlog::info("configuration reloaded from {}", opts_.config_path);
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			spdlog::error("{}", p);
+		spdlog::error("keeping the previous configuration");
+	} catch (const remap::Error &e) {
+		spdlog::error("reload: {}; keeping the previous configuration", e.what());
+	}
+	notify_ready("running");
+}
+
+bool Daemon::assembly_allowed() const
+{
+	if (!cfg_.auto_assemble)
+		return false;
+	return remap::SysfsTree().auto_discovery().value_or(true);
+}
+
+void Daemon::notify(const std::string &event, const std::string &device, const std::string &message,
+		    const std::map<std::string, std::string> &extra)
+{
+	HookEvent ev;
+	ev.env = extra;
+	ev.env["REMAPD_EVENT"] = event;
+	ev.env["REMAPD_DEVICE"] = device;
+	ev.env["REMAPD_MESSAGE"] = message;
+	ev.env["REMAPD_TIME"] = std::to_string(unix_now());
+	hooks_.enqueue(std::move(ev));
+}
+
+bool Daemon::rescan()
+{
+	bool clean = true;
+	remap::DiscoveryReport report;
+	try {
+		report = remap::discover(udev_.get());
+	} catch (const remap::Error &e) {
+		spdlog::error("discovery failed: {}", e.what());
+		return false;
+	}
+	for (const auto &p : report.problems)
+		spdlog::warn("{}", p);
+	bool allowed = assembly_allowed();
+	std::set<std::string> present;
+	for (const auto &d : report.decisions) {
+		present.insert(d.spare.path);
+		std::string key = std::string(remap::outcome_name(d.outcome)) + " " + d.message;
+		bool changed = reported_[d.spare.path] != key;
+		reported_[d.spare.path] = key;
+		std::map<std::string, std::string> env = {{"REMAPD_SPARE", d.spare.path},
+							  {"REMAPD_UUID", d.spare.pair_uuid},
+							  {"REMAPD_MAIN_ID", d.spare.main_id}};
+		switch (d.outcome) {
+		case remap::PairingOutcome::match:
+			if (!allowed) {
+				if (changed)
+					spdlog::info("pair {}: {} + spare {} ready; not assembling (auto_assemble off or auto_discovery=0)",
+						     d.spare.pair_uuid, d.main_path, d.spare.path);
+				break;
+			}
+			{
+				auto r = remap::assemble(d);
+				env["REMAPD_MAIN"] = r.main;
+				if (r.ok) {
+					counters_.assembled++;
+					reported_[d.spare.path] = "assembled";
+					spdlog::info("assembled {}: main {}, spare {} (pair {})", r.name, r.main,
+						     r.spare, r.pair_uuid);
+					notify("assembled", r.name, "assembled " + r.name + " from main " + r.main +
+									   " and spare " + r.spare,
+					       env);
+				} else {
+					counters_.assembly_failures++;
+					clean = false;
+					if (changed) {
+						spdlog::error("assembling {} failed: {}", r.name, r.error);
+						notify("assembly_failed", r.name, r.error, env);
+					}
+				}
+			}
+			break;
+		case remap::PairingOutcome::duplicate:
+		case remap::PairingOutcome::fingerprint_mismatch:
+		case remap::PairingOutcome::ambiguous_main:
+			clean = false;
+			if (changed) {
+				spdlog::error("spare {}: {}", d.spare.path, d.message);
+				notify("pair_refused", "", d.spare.path + ": " + d.message, env);
+			}
+			break;
+		case remap::PairingOutcome::already_active:
+		case remap::PairingOutcome::main_missing:
+		case remap::PairingOutcome::no_identity:
+			if (changed)
+				spdlog::info("spare {}: {}", d.spare.path, d.message);
+			break;
+		}
+	}
+	for (auto it = reported_.begin(); it != reported_.end();)
+		it = present.count(it->first) ? std::next(it) : reported_.erase(it);
+	return clean;
+}
+
+void Daemon::poll_devices()
+{
+	std::vector<std::string> problems;
+	std::vector<remap::RemapDevice> devices;
+	try {
+		devices = remap::read_all_remap_devices(&problems);
+	} catch (const remap::Error &e) {
+		spdlog::error("cannot read remap devices: {}", e.what());
+		return;
+	}
+	for (const auto &p : problems)
+		spdlog::warn("{}", p);
+	std::vector<std::pair<std::string, remap::StatusInfo>> samples;
+	last_samples_.clear();
+	active_devts_.clear();
+	for (const auto &d : devices) {
+		active_devts_[d.table.main] = d.name;
+		active_devts_[d.table.spare] = d.name;
+		samples.emplace_back(d.name, d.status);
+		last_samples_.push_back({d.name, d.status});
+	}
+	counters_.last_poll_unix = unix_now();
+	auto alerts = alerts_.observe(samples, unix_now(), remap::AlertThresholds::from(cfg_));
+	unsigned int degraded = 0;
+	for (const auto &d : devices)
+		if (d.status.mode != "rw" || d.status.health < cfg_.health_threshold)
+			degraded++;
+	for (const auto &a : alerts) {
+		counters_.alerts++;
+		if (a.problem)
+			spdlog::warn("{}", a.message);
+		else
+			spdlog::info("{}", a.message);
+		std::map<std::string, std::string> env;
+		for (const auto &d : devices) {
+			if (d.name != a.device)
+				continue;
+			const auto &s = d.status;
+			env = {{"REMAPD_UUID", s.uuid},
+			       {"REMAPD_MODE", s.mode},
+			       {"REMAPD_HEALTH", std::to_string(s.health)},
+			       {"REMAPD_REMAPPED", std::to_string(s.remapped)},
+			       {"REMAPD_PENDING", std::to_string(s.pending)},
+			       {"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
+			       {"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
+			       {"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
+		}
+		notify(a.event, a.device, a.message, env);
+	}
+	notify_status(std::to_string(devices.size()) + " device(s), " + std::to_string(degraded) +
+		      " degraded");
+	write_metrics();
+}
+
+void Daemon::write_metrics()
+{
+	if (cfg_.metrics_file.empty())
+		return;
+	counters_.hook_runs = hooks_.runs();
+	counters_.hook_failures = hooks_.failures();
+	try {
+		remap::write_file_atomically(cfg_.metrics_file,
+					     remap::render_metrics(last_samples_, counters_));
+	} catch (const remap::Error &e) {
+		spdlog::error("metrics: {}", e.what());
+	}
+}
+
+int Daemon::run()
+{
+	try {
+		cfg_ = read_config();
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			spdlog::error("{}", p);
+		return 1;
+	} catch (const remap::Error &e) {
+		spdlog::error("{}", e.what());
+		return 1;
+	}
+	apply_log_level();
+	if (!remap::SysfsTree().present())
+		spdlog::info("{} not present (module not loaded or without sysfs support): assuming auto_discovery=1",
+			     remap::kSysfsRoot);
+
+	if (opts_.once) {
+		bool clean = rescan();
+		return clean ? 0 : 3;
+	}
+
+	SignalFd signals({SIGHUP, SIGTERM, SIGINT, SIGCHLD});
+	// The monitor starts before the first enumeration, so a device that
+	// appears in between is not missed.
+	UeventMonitor monitor(udev_.get());
+	spdlog::info("remapd {} starting (uevents from {})", REMAPD_VERSION, monitor.source());
+	rescan();
+	poll_devices();
+	hooks_.tick(Clock::now());
+	notify_ready("running");
+
+	auto watchdog = watchdog_ping_interval();
+	auto now = Clock::now();
+	auto next_poll = now + std::chrono::seconds(cfg_.poll_interval_s);
+	auto next_watchdog = now;
+	bool rescan_pending = false;
+	Clock::time_point rescan_due{};
+	bool stop = false;
+
+	while (!stop) {
+		now = Clock::now();
+		auto wake = next_poll;
+		if (rescan_pending && rescan_due < wake)
+			wake = rescan_due;
+		if (auto d = hooks_.deadline(); d && *d < wake)
+			wake = *d;
+		if (watchdog && next_watchdog < wake)
+			wake = next_watchdog;
+		auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+		if (wait_ms < 0)
+			wait_ms = 0;
+
+		struct pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {monitor.fd(), POLLIN, 0}};
+		int n = ::poll(fds, 2, static_cast<int>(wait_ms > 60000 ? 60000 : wait_ms));
+		if (n < 0 && errno != EINTR) {
+			spdlog::critical("poll: {}", remap::errno_text(errno));
+			return 1;
+		}
+		now = Clock::now();
+		if (n > 0 && (fds[0].revents & POLLIN)) {
+			while (auto sig = signals.read()) {
+				if (*sig == SIGHUP) {
+					reload();
+					next_poll = now;  // apply new thresholds right away
+				} else if (*sig == SIGTERM || *sig == SIGINT) {
+					spdlog::info("stopping on signal {}", *sig);
+					stop = true;
+				}
+				// SIGCHLD: hooks_.tick() below reaps
+			}
+		}
+		if (n > 0 && (fds[1].revents & POLLIN)) {
+			while (auto ev = monitor.receive()) {
+				if (ev->kind == Uevent::Kind::discovery_trigger) {
+					spdlog::info("kernel requested discovery ({} event)", ev->action);
+					rescan_pending = true;
+					rescan_due = now;
+				} else {
+					spdlog::debug("uevent {} {} ({})", ev->action, ev->devnode, ev->devt);
+					if (ev->action == "remove") {
+						auto it = active_devts_.find(ev->devt);
+						if (it != active_devts_.end()) {
+							spdlog::error("{} ({}) of remap device {} was removed", ev->devnode,
+								      ev->devt, it->second);
+							notify("device_lost", it->second,
+							       ev->devnode + " (" + ev->devt + ") of " + it->second +
+								       " was removed");
+						}
+					}
+					// Only appearing or changing devices can complete a
+					// pair; a removal (e.g. `remapctl remove`) must not
+					// bring the device straight back.
+					if (ev->action == "add" || ev->action == "change")
+						if (!rescan_pending) {
+							rescan_pending = true;
+							rescan_due = now + kRescanDebounce;
+						}
+				}
+			}
+		}
+		if (stop)
+			break;
+		if (rescan_pending && now >= rescan_due) {
+			rescan_pending = false;
+			spdlog::debug("rescanning block devices");
+			rescan();
+		}
+		if (now >= next_poll) {
+			poll_devices();
+			next_poll = now + std::chrono::seconds(cfg_.poll_interval_s);
+		}
+		hooks_.tick(Clock::now());
+		if (watchdog && now >= next_watchdog) {
+			notify_watchdog();
+			next_watchdog = now + *watchdog;
+		}
+	}
+	notify_stopping();
+	hooks_.shutdown();
+	spdlog::info("remapd stopped");
+	return 0;
+}
+
+}  // namespace remapd

@@ -1,0 +1,59 @@
+// remapd's main loop: discovery and assembly of pairs, hot-plug, status
+// polling with alerts, the hook, metrics, config reload and systemd
+// notifications.  Behaviour is documented in docs/remapd.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "hook_runner.hpp"
+#include "remap/alert_policy.hpp"
+#include "remap/config.hpp"
+#include "remap/metrics.hpp"
+#include "remap/udev_handles.hpp"
+
+namespace remapd {
+
+struct Options {
+	std::string config_path = remap::kDefaultConfigPath;
+	bool config_explicit = false;  // -c given: the file must exist
+	bool foreground = false;
+	int verbose = 0;
+	bool once = false;
+};
+
+// Exit codes: 0 ok, 1 fatal error, 3 (--once) some pair refused or not assembled.
+class Daemon {
+public:
+	explicit Daemon(Options options);
+	int run();
+
+private:
+	// Reads the config file (defaults if the default path does not exist).
+	remap::Config read_config() const;
+	void apply_log_level();
+	void reload();
+	bool assembly_allowed() const;
+	// Discovery (+ assembly if allowed); returns false if something was refused or failed.
+	bool rescan();
+	void poll_devices();
+	void notify(const std::string &event, const std::string &device, const std::string &message,
+		    const std::map<std::string, std::string> &extra = {});
+	void write_metrics();
+
+	Options opts_;
+	remap::Config cfg_;
+	remap::UdevContext udev_;
+	HookRunner hooks_;
+	remap::AlertTracker alerts_;
+	remap::DaemonCounters counters_;
+	std::vector<remap::DeviceSample> last_samples_;
+	// What was last reported per spare path, so refusals are logged once.
+	std::map<std::string, std::string> reported_;
+	// "major:minor" of every main and spare in use -> remap device name.
+	std::map<std::string, std::string> active_devts_;
+};
+
+}  // namespace remapd

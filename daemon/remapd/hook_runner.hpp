@@ -1,0 +1,60 @@
+// Runs the notification hook (smartd -M exec style): the configured
+// program, no arguments, stdin /dev/null, the event in REMAPD_* environment
+// variables.  Asynchronous: one hook at a time, later events queue (at
+// most 64; the oldest are dropped with a log line).  A hook still running
+// after hook_timeout_s is killed with its whole process group (SIGKILL), so
+// a hung hook never blocks the daemon.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace remapd {
+
+using Clock = std::chrono::steady_clock;
+
+struct HookEvent {
+	std::map<std::string, std::string> env;  // REMAPD_EVENT, REMAPD_DEVICE, ...
+};
+
+class HookRunner {
+public:
+	HookRunner() = default;
+	~HookRunner();
+	HookRunner(const HookRunner &) = delete;
+	HookRunner &operator=(const HookRunner &) = delete;
+
+	void configure(const std::string &program, std::chrono::seconds timeout);
+	void enqueue(HookEvent event);
+	// Reaps a finished hook, kills an overdue one, starts the next.
+	void tick(Clock::time_point now);
+	// When tick() must run next (a running hook's deadline), if any.
+	std::optional<Clock::time_point> deadline() const;
+	// Kills a running hook and drops queued events.
+	void shutdown();
+
+	std::uint64_t runs() const { return runs_; }
+	std::uint64_t failures() const { return failures_; }
+
+private:
+	void start(const HookEvent &event, Clock::time_point now);
+	void reap(bool block);
+
+	std::string program_;
+	std::chrono::seconds timeout_{30};
+	std::deque<HookEvent> queue_;
+	pid_t child_ = -1;
+	std::string child_event_;
+	Clock::time_point child_deadline_{};
+	bool killed_ = false;
+	std::uint64_t runs_ = 0;
+	std::uint64_t failures_ = 0;
+};
+
+}  // namespace remapd

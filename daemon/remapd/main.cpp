@@ -1,0 +1,60 @@
+// remapd: assembles dm-remap v4 pairs and watches their health.
+// See docs/remapd.md.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon.hpp"
+#include "remap/error.hpp"
+
+int main(int argc, char **argv)
+{
+	remapd::Options opts;
+	CLI::App app{"remapd: assembles dm-remap v4 devices and watches their health"};
+	app.name("remapd");
+	app.add_flag("-f,--foreground", opts.foreground, "Stay in the foreground, log to stderr");
+	app.add_flag("-v,--verbose", opts.verbose, "More log output (repeatable; overrides log_level)");
+	auto *copt = app.add_option("-c,--config", opts.config_path,
+				    std::string("Configuration file (default ") + remap::kDefaultConfigPath +
+					    ", optional)");
+	app.add_flag("--once", opts.once,
+		     "Discover and assemble once, then exit (0 ok, 3 some pair refused or failed)");
+	app.set_version_flag("--version", REMAPD_VERSION);
+	try {
+		app.parse(argc, argv);
+	} catch (const CLI::ParseError &e) {
+		if (e.get_exit_code() == 0)
+			return app.exit(e);
+		std::cerr << "remapd: " << e.what() << " (see remapd --help)\n";
+		return 2;
+	}
+	opts.config_explicit = copt->count() > 0;
+
+	if (!opts.foreground && !opts.once) {
+		if (::daemon(0, 0) != 0) {
+			std::cerr << "remapd: cannot daemonize: " << remap::errno_text(errno) << "\n";
+			return 1;
+		}
+		auto logger = spdlog::syslog_logger_mt("remapd", "remapd", LOG_PID, LOG_DAEMON);
+		logger->set_pattern("%v");
+		spdlog::set_default_logger(logger);
+	} else {
+		auto logger = spdlog::stderr_logger_mt("remapd");
+		logger->set_pattern("remapd: %l: %v");
+		spdlog::set_default_logger(logger);
+	}
+	spdlog::flush_on(spdlog::level::trace);
+	try {
+		remapd::Daemon daemon(opts);
+		return daemon.run();
+	} catch (const std::exception &e) {
+		spdlog::critical("{}", e.what());
+		return 1;
+	}
+}

@@ -1,0 +1,144 @@
+// /etc/remapd.conf parsing: defaults, every key, every kind of error with
+// its line number.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "remap/config.hpp"
+#include "temp_file.hpp"
+
+using namespace remap;
+
+namespace {
+
+// The single problem reported for TEXT (which must be rejected).
+std::string only_problem(const std::string &text)
+{
+	try {
+		parse_config(text, "t.conf");
+	} catch (const ConfigError &e) {
+		EXPECT_EQ(e.problems().size(), 1u) << e.what();
+		return e.problems().empty() ? "" : e.problems().front();
+	}
+	ADD_FAILURE() << "accepted: " << text;
+	return "";
+}
+
+}  // namespace
+
+TEST(Config, EmptyGivesDefaults)
+{
+	Config c = parse_config("", "t.conf");
+	EXPECT_EQ(c, Config{});
+	EXPECT_TRUE(c.auto_assemble);
+	EXPECT_EQ(c.poll_interval_s, 60u);
+	EXPECT_EQ(c.health_threshold, 50u);
+	EXPECT_EQ(c.remap_rate_threshold, 100u);
+	EXPECT_EQ(c.spare_low_percent, 10u);
+	EXPECT_EQ(c.hook, "");
+	EXPECT_EQ(c.hook_timeout_s, 30u);
+	EXPECT_EQ(c.metrics_file, "");
+	EXPECT_EQ(c.log_level, "info");
+}
+
+TEST(Config, EveryKey)
+{
+	Config c = parse_config("# remapd\n"
+				"\n"
+				"auto_assemble = no\n"
+				"poll_interval_s=5\n"
+				"  health_threshold =  70   # inline comment\n"
+				"remap_rate_threshold = 0\n"
+				"spare_low_percent = 25\n"
+				"hook = /usr/local/bin/notify #x\n"
+				"hook_timeout_s = 3\n"
+				"metrics_file = /var/lib/node_exporter/remapd.prom\n"
+				"log_level = debug\r\n",
+				"t.conf");
+	EXPECT_FALSE(c.auto_assemble);
+	EXPECT_EQ(c.poll_interval_s, 5u);
+	EXPECT_EQ(c.health_threshold, 70u);
+	EXPECT_EQ(c.remap_rate_threshold, 0u);
+	EXPECT_EQ(c.spare_low_percent, 25u);
+	EXPECT_EQ(c.hook, "/usr/local/bin/notify");
+	EXPECT_EQ(c.hook_timeout_s, 3u);
+	EXPECT_EQ(c.metrics_file, "/var/lib/node_exporter/remapd.prom");
+	EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(Config, BooleansAndEmptyPaths)
+{
+	for (const char *v : {"yes", "true", "on", "1"})
+		EXPECT_TRUE(parse_config(std::string("auto_assemble=") + v, "t").auto_assemble);
+	for (const char *v : {"no", "false", "off", "0"})
+		EXPECT_FALSE(parse_config(std::string("auto_assemble=") + v, "t").auto_assemble);
+	EXPECT_EQ(parse_config("hook =", "t").hook, "");
+	EXPECT_EQ(parse_config("metrics_file=", "t").metrics_file, "");
+}
+
+TEST(Config, EachErrorNamesFileAndLine)
+{
+	struct Case {
+		std::string text;
+		std::string expect;
+	};
+	std::vector<Case> cases = {
+		{"\n\nfoo = 1\n", "t.conf:3: unknown key 'foo'"},
+		{"poll_interval_s 5\n", "t.conf:1: expected 'key = value'"},
+		{"# c\n= 5\n", "t.conf:2: missing key before '='"},
+		{"log_level = info\nlog_level = debug\n",
+		 "t.conf:2: duplicate key 'log_level' (first set on line 1)"},
+		{"poll_interval_s =\n", "t.conf:1: poll_interval_s: empty value"},
+		{"poll_interval_s = 0\n", "t.conf:1: poll_interval_s: '0' is not a whole number in 1-86400"},
+		{"poll_interval_s = 86401\n", "t.conf:1: poll_interval_s: '86401' is not a whole number"},
+		{"poll_interval_s = -1\n", "t.conf:1: poll_interval_s: '-1' is not"},
+		{"poll_interval_s = 5s\n", "t.conf:1: poll_interval_s: '5s' is not"},
+		{"health_threshold = 101\n", "t.conf:1: health_threshold: '101' is not a whole number in 0-100"},
+		{"spare_low_percent = 200\n", "t.conf:1: spare_low_percent:"},
+		{"remap_rate_threshold = lots\n", "t.conf:1: remap_rate_threshold:"},
+		{"hook_timeout_s = 0\n", "t.conf:1: hook_timeout_s: '0' is not a whole number in 1-3600"},
+		{"auto_assemble = maybe\n", "t.conf:1: auto_assemble: 'maybe' is not yes/no"},
+		{"hook = notify.sh\n", "t.conf:1: hook: 'notify.sh' is not an absolute path"},
+		{"metrics_file = out.prom\n", "t.conf:1: metrics_file: 'out.prom' is not an absolute path"},
+		{"log_level = loud\n", "t.conf:1: log_level: 'loud' is not trace/debug/info/warn/error"},
+		{"poll_interval_s = 5 # ok\npoll_interval_s=6#not a comment\n", "t.conf:2: duplicate key"},
+	};
+	for (const auto &c : cases) {
+		std::string p = only_problem(c.text);
+		EXPECT_EQ(p.rfind(c.expect, 0), 0u) << "got: " << p << "\nwant prefix: " << c.expect;
+	}
+}
+
+TEST(Config, AllProblemsAreReported)
+{
+	try {
+		parse_config("a = 1\npoll_interval_s = x\nlog_level = info\nb\n", "t.conf");
+		FAIL() << "accepted";
+	} catch (const ConfigError &e) {
+		ASSERT_EQ(e.problems().size(), 3u);
+		EXPECT_EQ(e.problems()[0].rfind("t.conf:1:", 0), 0u);
+		EXPECT_EQ(e.problems()[1].rfind("t.conf:2:", 0), 0u);
+		EXPECT_EQ(e.problems()[2].rfind("t.conf:4:", 0), 0u);
+	}
+}
+
+TEST(Config, LoadFromFile)
+{
+	TempFile f;
+	std::ofstream(f.path()) << "poll_interval_s = 7\n";
+	EXPECT_EQ(load_config(f.path()).poll_interval_s, 7u);
+	std::ofstream(f.path()) << "poll_interval_s = seven\n";
+	try {
+		load_config(f.path());
+		FAIL() << "accepted";
+	} catch (const ConfigError &e) {
+		EXPECT_EQ(e.problems().at(0).rfind(f.path() + ":1:", 0), 0u) << e.what();
+	}
+	EXPECT_THROW(load_config(f.path() + ".missing"), Error);
+}
+
+TEST(Config, ShippedExampleParses)
+{
+	Config c = load_config(REMAP_SOURCE_DIR "/remapd.conf.example");
+	EXPECT_EQ(c.poll_interval_s, 60u);
+}
