@@ -222,7 +222,7 @@ int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock);
 /* dmr-scanner.c */
 int dmr_scanner_module_init(void);
 void dmr_scanner_module_exit(void);
-int dmr_scanner_init(struct dmr_dev *d);
+void dmr_scanner_init(struct dmr_dev *d);
 void dmr_scanner_exit(struct dmr_dev *d);
 void dmr_scanner_start(struct dmr_dev *d);
 void dmr_scanner_stop(struct dmr_dev *d);

@@ -340,7 +340,8 @@ static void dmr_scan_work(struct work_struct *work)
 	dmr_scan_queue(s, msecs_to_jiffies(delay_ms));
 }
 
-int dmr_scanner_init(struct dmr_dev *d)
+/* Never fails: the caller checks scan.buf (NULL if it could not be allocated). */
+void dmr_scanner_init(struct dmr_dev *d)
 {
 	struct dmr_scanner *s = &d->scan;
 
@@ -350,7 +351,6 @@ int dmr_scanner_init(struct dmr_dev *d)
 	s->stopped = true;
 	s->started = ktime_get_real_seconds();
 	s->buf = vmalloc(DMR_SCAN_CHUNK_BYTES);
-	return s->buf ? 0 : -ENOMEM;
 }
 
 void dmr_scanner_exit(struct dmr_dev *d)

@@ -233,6 +233,7 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 	int r;
 	struct mapped_device *md = dm_table_get_md(d->ti->table);
 	struct block_device *m = d->main_dev->bdev, *s = d->spare_dev->bdev;
+	bool same_md = false;
 	struct dmr_dev *o;
 
 	*reloading = false;
@@ -242,6 +243,8 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 		bool shares = dmr_same_disk(om, m) || dmr_same_disk(om, s) ||
 			      dmr_same_disk(os, m) || dmr_same_disk(os, s);
 
+		if (dm_table_get_md(o->ti->table) == md && o->ti->table != d->ti->table)
+			same_md = true;
 		if (!shares)
 			continue;
 		if (dm_table_get_md(o->ti->table) == md && o->ti->table != d->ti->table &&
@@ -254,7 +257,7 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 		return -EBUSY;
 	}
 	/* A new device gets its sysfs directory now; a reload takes it over at resume. */
-	r = *reloading ? 0 : dmr_sysfs_attach(d, NULL);
+	r = same_md ? 0 : dmr_sysfs_attach(d, NULL);
 	if (r) {
 		mutex_unlock(&dmr_devices_lock);
 		*error = "Cannot create sysfs directory";
@@ -371,6 +374,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_WORK(&d->worker, dmr_worker);
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
+	dmr_scanner_init(d);	/* before any error path: dmr_free() stops it */
 	d->loaded_ms = ktime_to_ms(ktime_get());
 	if (dm_copy_name_and_uuid(dm_table_get_md(ti->table), d->name, NULL))
 		strscpy(d->name, dm_device_name(dm_table_get_md(ti->table)), sizeof(d->name));
@@ -406,7 +410,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, 0);
-	if (!d->wq || dmr_scanner_init(d)) {
+	if (!d->wq || !d->scan.buf) {
 		ti->error = "Cannot allocate workqueue";
 		goto bad;
 	}
@@ -475,9 +479,10 @@ static int dmr_preresume(struct dm_target *ti)
 	char *error = NULL;
 	int r = 0;
 
+	if (!d->sdev)
+		dmr_take_over(d);
 	if (!d->reload_on_resume)
 		return 0;
-	dmr_take_over(d);
 	mutex_lock(&d->meta_lock);
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
 			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
