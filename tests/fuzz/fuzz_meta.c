@@ -105,6 +105,11 @@ static enum dmr_status check_one(const unsigned char *buf, size_t len, unsigned 
 	st = dmr_meta_check_copy(buf, len, copy, &a, scratch);
 	CHECK((unsigned int)st < DMR_STATUS_COUNT);
 	CHECK(st != DMR_E_NOSPC && st != DMR_E_MAPPED && st != DMR_E_INVAL);
+	if (look < DMR_HEADER_BYTES) {
+		/* Too short to tell: never reported as blank (never formatted). */
+		CHECK(st == DMR_E_SHORT);
+		return st;
+	}
 	if (dmr_is_zero(buf, look)) {
 		CHECK(st == DMR_BLANK);
 		return st;
