@@ -31,9 +31,11 @@ expect_field() {
     got=$(field "$1" "$2")
     if [[ $got == "$3" ]]; then pass "$1 $2=$3"; else fail "$1 $2=$got, expected $3"; fi
 }
-# wait_dmesg PATTERN: true if the kernel log contains PATTERN.
+# in_dmesg PATTERN: true if the kernel log contains PATTERN.  (Not grep -q:
+# it would exit at the first match, dmesg would die of SIGPIPE, and
+# pipefail would turn the match into a failure.)
 in_dmesg() {
-    dmesg | grep -q -- "$1"
+    dmesg | grep -- "$1" >/dev/null
 }
 # meta_ok SPARE: all 5 metadata copies valid and current (checked in userspace:
 # this also proves the kernel's CRC-32 matches the userspace one).
