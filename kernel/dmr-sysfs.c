@@ -285,63 +285,66 @@ struct dmr_sysfs_dev {
 
 #define to_sdev(k) container_of(k, struct dmr_sysfs_dev, kobj)
 
-static ssize_t dev_stats_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+/* Call fn on the device behind a devices/<name> file, under the devices lock. */
+static ssize_t dmr_dev_call(struct kobject *k, char *buf,
+			    ssize_t (*fn)(struct dmr_dev *d, char *buf))
 {
 	struct dmr_sysfs_dev *s = to_sdev(k);
-	struct dmr_totals t;
 	ssize_t r = -ENODEV;
 
 	mutex_lock(&dmr_devices_lock);
-	if (s->d) {
-		dmr_dev_totals(s->d, &t);
-		r = sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu remapped=%llu pending=%llu read_errors=%llu write_errors=%llu spare_errors=%llu mode=%s\n",
-			       t.reads, t.writes, t.remaps, t.remapped, t.pending,
-			       t.read_errors, t.write_errors, t.spare_errors,
-			       dmr_mode_name(dmr_mode(s->d)));
-	}
+	if (s->d)
+		r = fn(s->d, buf);
 	mutex_unlock(&dmr_devices_lock);
 	return r;
+}
+
+static ssize_t dmr_emit_stats(struct dmr_dev *d, char *buf)
+{
+	struct dmr_totals t;
+
+	dmr_dev_totals(d, &t);
+	return sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu remapped=%llu pending=%llu read_errors=%llu write_errors=%llu spare_errors=%llu mode=%s\n",
+			  t.reads, t.writes, t.remaps, t.remapped, t.pending,
+			  t.read_errors, t.write_errors, t.spare_errors,
+			  dmr_mode_name(dmr_mode(d)));
+}
+
+static ssize_t dmr_emit_health(struct dmr_dev *d, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", dmr_health(d));
+}
+
+static ssize_t dmr_start_scan(struct dmr_dev *d, char *buf)
+{
+	dmr_scanner_trigger(d);
+	return 0;
+}
+
+static ssize_t dev_stats_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return dmr_dev_call(k, buf, dmr_emit_stats);
 }
 
 static ssize_t dev_health_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
-	struct dmr_sysfs_dev *s = to_sdev(k);
-	ssize_t r = -ENODEV;
-
-	mutex_lock(&dmr_devices_lock);
-	if (s->d)
-		r = sysfs_emit(buf, "%u\n", dmr_health(s->d));
-	mutex_unlock(&dmr_devices_lock);
-	return r;
+	return dmr_dev_call(k, buf, dmr_emit_health);
 }
 
 static ssize_t dev_scan_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
-	struct dmr_sysfs_dev *s = to_sdev(k);
-	ssize_t r = -ENODEV;
-
-	mutex_lock(&dmr_devices_lock);
-	if (s->d)
-		r = dmr_scanner_show(s->d, buf);
-	mutex_unlock(&dmr_devices_lock);
-	return r;
+	return dmr_dev_call(k, buf, dmr_scanner_show);
 }
 
 static ssize_t dev_trigger_store(struct kobject *k, struct kobj_attribute *a,
 				 const char *buf, size_t count)
 {
-	struct dmr_sysfs_dev *s = to_sdev(k);
-	ssize_t r = -ENODEV;
+	ssize_t r;
 
 	if (!dmr_is_command(buf, count, "scan"))
 		return -EINVAL;
-	mutex_lock(&dmr_devices_lock);
-	if (s->d) {
-		dmr_scanner_trigger(s->d);
-		r = count;
-	}
-	mutex_unlock(&dmr_devices_lock);
-	return r;
+	r = dmr_dev_call(k, NULL, dmr_start_scan);
+	return r ? r : count;
 }
 
 static struct kobj_attribute dev_stats_attr = __ATTR(stats, 0444, dev_stats_show, NULL);
