@@ -11,7 +11,7 @@ PKGS=(
   sparse cmake pkg-config
   libdevmapper-dev libudev-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libsystemd-dev
-  clang libclang-rt-14-dev valgrind jq
+  clang libclang-rt-14-dev valgrind libbenchmark-dev jq
 )
 
 SUDO=""

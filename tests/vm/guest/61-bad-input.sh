@@ -38,7 +38,7 @@ refuse() {
         dm_remove bad
         return
     fi
-    if dmesg | grep -q -- "$why"; then pass "refused ($why)"; else
+    if in_dmesg "$why"; then pass "refused ($why)"; else
         dmesg | tail -3
         fail "refused without saying '$why'"
     fi
