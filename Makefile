@@ -17,7 +17,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
-        test-long demo clean
+        test-long bench fuzz demo clean
 
 all: module userspace
 
@@ -31,6 +31,9 @@ help:
 	@echo "make test        unit tests + VM tests on every kernel (what CI runs)"
 	@echo "make test-unit   GoogleTest suites via ctest"
 	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
+	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing"
+	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
+	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
 	@echo "make clean       remove build outputs"
 
@@ -75,6 +78,20 @@ test-vm: module-all userspace
 # Everything, with one summary line at the end.
 test: deps module-all userspace
 	tools/run-tests.sh
+
+# The long forms of the power-cut test, the stress test and fuzzing
+# (`make test` runs the short forms), on every kernel.
+PC_CYCLES ?= 20
+STRESS_SECONDS ?= 600
+test-long: deps module-all userspace
+	PC_CYCLES=$(PC_CYCLES) STRESS_SECONDS=$(STRESS_SECONDS) tools/run-long-tests.sh
+
+bench: deps module-all userspace
+	tools/bench/run.sh
+
+FUZZ_SECONDS ?= 300
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps module-all userspace
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh

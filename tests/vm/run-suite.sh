@@ -13,6 +13,8 @@
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300).
+# VM_ENV: "KEY=VALUE ..." passed to every guest test (run-vm.sh --env), and
+# to host tests in their environment; e.g. DMR_STRESS_SECONDS=600.
 #
 # It does not build the module: run `make module-all` first; tests needing
 # it fail clearly when build/kmod/<kver>/dm-remap-v4.ko is missing.
@@ -21,6 +23,12 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
 timeout_s=${VM_TIMEOUT:-300}
+read -r -a vm_env <<<"${VM_ENV:-}"
+env_args=()
+for kv in "${vm_env[@]}"; do
+    [[ $kv =~ ^[A-Za-z_][A-Za-z0-9_]*=[^[:space:]]*$ ]] || { echo "run-suite: bad VM_ENV word '$kv'" >&2; exit 2; }
+    env_args+=(--env "$kv")
+done
 
 tests=()
 if (($#)); then
@@ -64,10 +72,10 @@ for kver in "${kernels[@]}"; do
         rc=0
         if [[ $t == */host/* ]]; then
             # Multi-boot tests drive run-vm.sh themselves, on the host.
-            KVER=$kver VM_TIMEOUT=$timeout_s "$t" >"$log" 2>&1 || rc=$?
+            env "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$timeout_s" "$t" >"$log" 2>&1 || rc=$?
         else
             "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
-                --out "$out" -- "$t" >/dev/null 2>&1 || rc=$?
+                --out "$out" "${env_args[@]}" -- "$t" >/dev/null 2>&1 || rc=$?
         fi
         secs=$((SECONDS - t0))
         if ((rc == 0)); then

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test-long`: the long forms of the reliability tests, on every
+# installed kernel (about 30 min per kernel plus the fuzzing):
+#   * fuzzing for LONG_FUZZ_SECONDS (default 600) per target;
+#   * the power-cut test with PC_CYCLES (default 20) cycles;
+#   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
+#     must fail the power-cut test (proof that the test can fail);
+#   * the stress test for STRESS_SECONDS (default 600) with STRESS_BAD
+#     (default 5000) bad ranges appearing live.
+# Ends with one line: "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build
+passed=0
+failed=0
+result() { # NAME STATUS
+    if (($2 == 0)); then echo "PASS $1"; passed=$((passed + 1)); else
+        echo "FAIL $1"; failed=$((failed + 1))
+    fi
+}
+
+echo "=== fuzzing, ${LONG_FUZZ_SECONDS:-600} s per target"
+rc=0
+tests/fuzz/run.sh "${LONG_FUZZ_SECONDS:-600}" >build/fuzz-long.log 2>&1 || rc=$?
+((rc == 0)) || tail -n 30 build/fuzz-long.log
+result "fuzz (log: build/fuzz-long.log)" $rc
+
+mapfile -t kernels < <(tests/vm/kernels.sh)
+for kver in "${kernels[@]}"; do
+    echo "=== $kver: power cut, ${PC_CYCLES:-20} cycles"
+    rc=0
+    VM_ENV="CYCLES=${PC_CYCLES:-20}" KVER=$kver tests/vm/run-suite.sh 60-powercut || rc=$?
+    result "$kver power-cut x${PC_CYCLES:-20}" $rc
+    echo "=== $kver: the power-cut test catches a broken commit"
+    rc=0
+    KVER=$kver tools/powercut/mutant-check.sh || rc=$?
+    result "$kver power-cut mutant" $rc
+    echo "=== $kver: stress, ${STRESS_SECONDS:-600} s"
+    rc=0
+    VM_TIMEOUT=$((${STRESS_SECONDS:-600} * 2 + 300)) \
+        VM_ENV="DMR_STRESS_SECONDS=${STRESS_SECONDS:-600} DMR_STRESS_BAD=${STRESS_BAD:-5000} DMR_STRESS_STEPS=50" \
+        KVER=$kver tests/vm/run-suite.sh 40-stress-live || rc=$?
+    result "$kver stress ${STRESS_SECONDS:-600}s" $rc
+done
+
+echo "$passed passed, $failed failed"
+((failed == 0))
