@@ -28,7 +28,7 @@ else
     add 0 1
 fi
 
-echo "=== fuzzing: metadata decoder, ${FUZZ_SECONDS:-30} s"
+echo "=== fuzzing: metadata decoder and userspace parsers, ${FUZZ_SECONDS:-30} s each"
 if tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" >build/fuzz.log 2>&1; then
     echo "PASS fuzz"
     add 1 0

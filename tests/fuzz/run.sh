@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Fuzz the dm-remap v4 metadata decoder/chooser with libFuzzer.
+# Fuzz with libFuzzer, two targets side by side:
+#   fuzz_meta     the dm-remap v4 metadata decoder/chooser (seeds: corpus/)
+#   fuzz_parsers  the text parsers remapd and remapctl share: status line,
+#                 extent list, table, remapd.conf, numbers, UUIDs
+#                 (seeds: corpus-parsers/, first byte picks the parser)
 #
-#   tests/fuzz/run.sh [SECONDS]      build, then fuzz for SECONDS (default 60)
+#   tests/fuzz/run.sh [SECONDS]      build both, then fuzz each for SECONDS
+#                                    (default 60); they run in parallel, so
+#                                    the whole run takes about SECONDS
 #   tests/fuzz/run.sh --regen-corpus rewrite the seed corpus in tests/fuzz/corpus
 #
 # Needs clang with the libFuzzer runtime (Debian: apt-get install clang
 # libclang-rt-14-dev).  Output goes to build/fuzz/ (override: DMR_FUZZ_OUT):
-# the binary, the growing working corpus, fuzz.log and any crash-* artifact.
-# Exits non-zero if the build fails or the fuzzer finds a crash, leak,
+# the binaries, the growing working corpora (corpus/, corpus-parsers/), the
+# logs fuzz.log (fuzz_meta) and fuzz-parsers.log, and any crash-* (fuzz_meta)
+# or parsers-crash-* artifact.
+# Exits non-zero if a build fails or a fuzzer finds a crash, leak,
 # sanitizer report or failed check.
 set -euo pipefail
 
@@ -17,6 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${DMR_FUZZ_OUT:-$root/build/fuzz}
 cc=${CLANG:-clang}
+cxx=${CLANGXX:-clang++}
 lib=("$root/include/dm-remap/crc32.c" "$root/include/dm-remap/extents.c"
      "$root/include/dm-remap/meta.c")
 
@@ -43,11 +52,34 @@ echo "== building $out/fuzz_meta"
 	-Wall -Wextra -Werror -I"$root/include" \
 	-o "$out/fuzz_meta" "$here/fuzz_meta.c" "${lib[@]}"
 
-mkdir -p "$out/corpus"
-echo "== fuzzing for ${secs}s (seeds: $here/corpus, working corpus: $out/corpus)"
+echo "== building $out/fuzz_parsers"
+"$cxx" -std=c++20 -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -I"$root/daemon/lib/include" \
+	-o "$out/fuzz_parsers" "$here/fuzz_parsers.cpp" \
+	"$root"/daemon/lib/src/{error,number_parse,status_info,extent_list,table_params,config,pair_uuid}.cpp
+
+mkdir -p "$out/corpus" "$out/corpus-parsers"
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
+# fuzz_parsers in the background (log only), fuzz_meta in the foreground.
+echo "== fuzz_parsers: fuzzing for ${secs}s in the background (seeds: $here/corpus-parsers," \
+	"working corpus: $out/corpus-parsers, log: $out/fuzz-parsers.log)"
+"$out/fuzz_parsers" \
+	-max_total_time="$secs" \
+	-max_len=8192 \
+	-timeout=20 \
+	-rss_limit_mb=2048 \
+	-dict="$here/parsers.dict" \
+	-print_final_stats=1 \
+	-artifact_prefix="$out/parsers-" \
+	"$out/corpus-parsers" "$here/corpus-parsers" >"$out/fuzz-parsers.log" 2>&1 &
+parsers_pid=$!
+trap 'kill "$parsers_pid" 2>/dev/null' EXIT
+
+echo "== fuzz_meta: fuzzing for ${secs}s (seeds: $here/corpus, working corpus: $out/corpus)"
 set +e
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 "$out/fuzz_meta" \
 	-max_total_time="$secs" \
 	-max_len=65536 \
@@ -58,10 +90,26 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	-artifact_prefix="$out/" \
 	"$out/corpus" "$here/corpus" 2>&1 | tee "$out/fuzz.log"
 rc=${PIPESTATUS[0]}
+wait "$parsers_pid"
+prc=$?
 set -e
+trap - EXIT
+
+echo "== fuzz_parsers log:"
+cat "$out/fuzz-parsers.log"
 
 if [[ $rc -ne 0 ]]; then
+	tail -n 15 "$out/fuzz.log"
 	echo "== FAILED: fuzz_meta exited with $rc; see $out/fuzz.log and $out/crash-*" >&2
+fi
+if [[ $prc -ne 0 ]]; then
+	echo "== FAILED: fuzz_parsers exited with $prc; see $out/fuzz-parsers.log and" \
+		"$out/parsers-crash-*" >&2
+fi
+if [[ $rc -ne 0 ]]; then
 	exit "$rc"
 fi
-echo "== OK: no crash in ${secs}s"
+if [[ $prc -ne 0 ]]; then
+	exit "$prc"
+fi
+echo "== OK: no crash in ${secs}s (each target)"
