@@ -38,7 +38,7 @@ for kver in "${kernels[@]}"; do
     echo "=== $kver: stress, ${STRESS_SECONDS:-600} s"
     rc=0
     VM_TIMEOUT=$((${STRESS_SECONDS:-600} * 2 + 300)) \
-        VM_ENV="DMR_STRESS_SECONDS=${STRESS_SECONDS:-600} DMR_STRESS_BAD=${STRESS_BAD:-5000} DMR_STRESS_STEPS=50" \
+        VM_ENV="DMR_STRESS_SECONDS=${STRESS_SECONDS:-600} DMR_STRESS_BAD=${STRESS_BAD:-5000} DMR_STRESS_STEPS=25" \
         KVER=$kver tests/vm/run-suite.sh 40-stress-live || rc=$?
     result "$kver stress ${STRESS_SECONDS:-600}s" $rc
 done

@@ -68,13 +68,15 @@ for j in 0 1 2 3; do
     wpids+=($!)
 done
 
-# Injector: the bad ranges arrive in batches spread over the run.
+# Injector: the bad ranges arrive in batches, batch k at k/(steps+1) of the
+# run (later if building the table takes longer than that).
 (
+    t0=$SECONDS
     for ((k = 1; k <= steps; k++)); do
+        while ((SECONDS < t0 + secs * k / (steps + 1))); do sleep 0.5; done
         head -n $((nbad * k / steps)) /tmp/bad-all >/tmp/bad-now
         swap_table wmap0 "$(linear_with_errors_table "$disk" "$size" "$(cat /tmp/bad-now)")"
         log "injected $(wc -l </tmp/bad-now) bad ranges"
-        sleep $((secs / (steps + 1) > 0 ? secs / (steps + 1) : 1))
     done
 ) &
 inj_pid=$!
