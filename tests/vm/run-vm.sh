@@ -34,8 +34,8 @@
 #   137     --kill-after fired: QEMU was SIGKILLed as requested ("power cut")
 # A guest script should avoid exiting with these codes itself.
 #
-# A kernel that dies before the guest init ran is booted once more (see the
-# 126 verdict below).
+# A kernel that dies, or hangs for VM_BOOT_TIMEOUT s (default 120), before
+# the guest init ran is booted once more (retry_boot below).
 # Env knobs: VM_TIMEOUT, VM_ACCEL (default tcg: nested KVM hangs here),
 # VM_CPU (default max).
 set -euo pipefail
@@ -233,6 +233,30 @@ watchdog() { # <seconds> <signal> <flag>
 }
 watchdog "$timeout_s" TERM timed-out &
 wpids+=($!)
+# Boot watchdog: boots take 3-30 s here; a kernel that has not reached our
+# init after VM_BOOT_TIMEOUT s hung in the emulator (seen once on 6.1, at
+# 1.2 s of kernel time), before anything of ours was loaded.
+boot_watchdog() {
+    local spid i
+    trap 'kill $spid 2>/dev/null; exit 0' TERM
+    for ((i = 0; i < boot_timeout; i++)); do
+        grep -aq 'DMR-INIT: boot done' "$console" && exit 0
+        sleep 1 &
+        spid=$!
+        wait "$spid"
+    done
+    touch "$rundir/boot-hung"
+    kill -TERM "$qpid" 2>/dev/null || true
+    sleep 5 &
+    spid=$!
+    wait "$spid"
+    kill -KILL "$qpid" 2>/dev/null || true
+}
+boot_timeout=${VM_BOOT_TIMEOUT:-120}
+if ((boot_timeout < timeout_s)); then
+    boot_watchdog &
+    wpids+=($!)
+fi
 if [[ -n $kill_after ]]; then
     watchdog "$kill_after" KILL power-cut &
     wpids+=($!)
@@ -264,6 +288,25 @@ status=$(sed -n '/^===== DMR DMESG END =====$/,$p' "$clean" |
          sed -n 's/^DMR_EXIT=\([0-9][0-9]*\)$/\1/p' | tail -n 1)
 bad_re='Oops|BUG:|WARNING:|general protection|kernel BUG|Call Trace|UBSAN|KASAN|lockdep|possible circular locking|INFO: task .* blocked'
 
+# retry_boot WHY: boot once more (once) when the kernel died or hung before
+# our init ran: nothing of ours was loaded, so the test never started.
+retry_boot() {
+    grep -aq '^DMR-INIT: boot done' "$clean" && return 0
+    [[ -z ${DMR_VM_RETRIED:-} ]] || return 0
+    say "$1, before the guest init ran: booting once more"
+    { grep -aE "$bad_re|Kernel panic" "$clean" || tail -n 5 "$clean"; } | head -n 10 |
+        sed 's/^/run-vm:   /' | tee -a "$log" >&2
+    cp "$log" "$log.failed-boot" 2>/dev/null || true
+    cleanup
+    trap - EXIT
+    DMR_VM_RETRIED=1 exec "$0" "${orig_args[@]}"
+}
+
+if [[ -e $rundir/boot-hung && -z $status ]]; then
+    retry_boot "the kernel hung during boot (no guest init after ${boot_timeout}s)"
+    say "TIMEOUT: the kernel did not reach the guest init within ${boot_timeout}s (VM_BOOT_TIMEOUT) -> 124 (log: $log)"
+    exit 124
+fi
 if [[ -e $rundir/power-cut && -z $status ]]; then
     say "power cut: QEMU SIGKILLed after ${kill_after}s as requested (--kill-after) -> 137"
     exit 137
@@ -283,19 +326,9 @@ if [[ -z $status ]]; then
         tail -n 20 "$clean" | sed 's/^/run-vm:   /' >&2
         exit 125
     fi
-    # A kernel that dies before our init ran had nothing of ours loaded: a
-    # TCG flake (seen once in hundreds of boots: an int3 Oops in
-    # sched_clock_cpu while 6.12 patched its own text at boot).  Boot once
-    # more rather than fail a test that never started.
-    if ! grep -aq '^DMR-INIT: boot done' "$clean" && [[ -z ${DMR_VM_RETRIED:-} ]]; then
-        say "the kernel died during boot, before the guest init ran: booting once more"
-        { grep -aE "$bad_re|Kernel panic" "$clean" || tail -n 10 "$clean"; } | head -n 10 |
-            sed 's/^/run-vm:   /' | tee -a "$log" >&2
-        cp "$log" "$log.failed-boot" 2>/dev/null || true
-        cleanup
-        trap - EXIT
-        DMR_VM_RETRIED=1 exec "$0" "${orig_args[@]}"
-    fi
+    # A TCG flake (seen once in hundreds of boots: an int3 Oops in
+    # sched_clock_cpu while 6.12 patched its own text at boot).
+    retry_boot "the kernel died during boot"
     say "guest ended without DMR_EXIT (panic/crash/reset?) -> 126 (log: $log)"
     { grep -aE "$bad_re|Kernel panic" "$clean" || tail -n 30 "$clean"; } | head -n 60 |
         sed 's/^/run-vm:   /' >&2
