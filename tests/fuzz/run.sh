@@ -63,31 +63,24 @@ mkdir -p "$out/corpus" "$out/corpus-parsers"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
+# run_fuzzer TARGET MAX_LEN DICT ARTIFACT_PREFIX CORPUS...: one libFuzzer run
+# of $out/TARGET with the options both targets share.
+run_fuzzer() {
+	"$out/$1" -max_total_time="$secs" -max_len="$2" -timeout=20 -rss_limit_mb=2048 \
+		-dict="$here/$3" -print_final_stats=1 -artifact_prefix="$out/$4" "${@:5}"
+}
+
 # fuzz_parsers in the background (log only), fuzz_meta in the foreground.
 echo "== fuzz_parsers: fuzzing for ${secs}s in the background (seeds: $here/corpus-parsers," \
 	"working corpus: $out/corpus-parsers, log: $out/fuzz-parsers.log)"
-"$out/fuzz_parsers" \
-	-max_total_time="$secs" \
-	-max_len=8192 \
-	-timeout=20 \
-	-rss_limit_mb=2048 \
-	-dict="$here/parsers.dict" \
-	-print_final_stats=1 \
-	-artifact_prefix="$out/parsers-" \
+run_fuzzer fuzz_parsers 8192 parsers.dict parsers- \
 	"$out/corpus-parsers" "$here/corpus-parsers" >"$out/fuzz-parsers.log" 2>&1 &
 parsers_pid=$!
 trap 'kill "$parsers_pid" 2>/dev/null' EXIT
 
 echo "== fuzz_meta: fuzzing for ${secs}s (seeds: $here/corpus, working corpus: $out/corpus)"
 set +e
-"$out/fuzz_meta" \
-	-max_total_time="$secs" \
-	-max_len=65536 \
-	-timeout=20 \
-	-rss_limit_mb=2048 \
-	-dict="$here/meta.dict" \
-	-print_final_stats=1 \
-	-artifact_prefix="$out/" \
+run_fuzzer fuzz_meta 65536 meta.dict "" \
 	"$out/corpus" "$here/corpus" 2>&1 | tee "$out/fuzz.log"
 rc=${PIPESTATUS[0]}
 wait "$parsers_pid"
