@@ -37,6 +37,19 @@ expect_field() {
 in_dmesg() {
     dmesg | grep -- "$1" >/dev/null
 }
+# not_remapped LIST: reads sector ranges "START[:LEN]" (LEN default 1), one
+# per line, on stdin and prints every sector that no extent in LIST (a saved
+# `dmsetup message NAME 0 list`) covers; false if there is one.  Sector by
+# sector, because concurrent writes may remap one bad range in several
+# extents whose spare blocks are not contiguous.  Assumes 512-byte blocks
+# (block number = sector).
+not_remapped() {
+    awk -F'[ =]' '
+        FNR == NR { for (x = $2; x < $2 + $4; x++) hit[x] = 1; next }
+        { n = split($0, r, ":"); len = n > 1 ? r[2] : 1
+          for (x = r[1]; x < r[1] + len; x++) if (!(x in hit)) { print "not remapped:", x; bad = 1 } }
+        END { exit bad }' "$1" -
+}
 # meta_ok SPARE: all 5 metadata copies valid and current (checked in userspace:
 # this also proves the kernel's CRC-32 matches the userspace one).
 meta_ok() {
