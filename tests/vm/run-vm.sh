@@ -216,6 +216,16 @@ fi
 tpid=$!
 
 # Watchdogs: each sleeps, leaves a flag file for the verdict and kills QEMU.
+# stop_qemu SIGNAL: QEMU normally quits on TERM; make sure 5 s later.  (Sets
+# the caller's spid, which its TERM trap kills.)
+stop_qemu() {
+    kill "-$1" "$qpid" 2>/dev/null || true
+    [[ $1 == TERM ]] || return 0
+    sleep 5 &
+    spid=$!
+    wait "$spid"
+    kill -KILL "$qpid" 2>/dev/null || true
+}
 watchdog() { # <seconds> <signal> <flag>
     local spid
     sleep "$1" &
@@ -223,13 +233,7 @@ watchdog() { # <seconds> <signal> <flag>
     trap 'kill $spid 2>/dev/null; exit 0' TERM
     wait "$spid"
     touch "$rundir/$3"
-    kill "-$2" "$qpid" 2>/dev/null || true
-    if [[ $2 == TERM ]]; then # QEMU normally quits on TERM; make sure
-        sleep 5 &
-        spid=$!
-        wait "$spid"
-        kill -KILL "$qpid" 2>/dev/null || true
-    fi
+    stop_qemu "$2"
 }
 watchdog "$timeout_s" TERM timed-out &
 wpids+=($!)
@@ -246,11 +250,7 @@ boot_watchdog() {
         wait "$spid"
     done
     touch "$rundir/boot-hung"
-    kill -TERM "$qpid" 2>/dev/null || true
-    sleep 5 &
-    spid=$!
-    wait "$spid"
-    kill -KILL "$qpid" 2>/dev/null || true
+    stop_qemu TERM
 }
 boot_timeout=${VM_BOOT_TIMEOUT:-120}
 if ((boot_timeout < timeout_s)); then
