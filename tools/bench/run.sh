@@ -30,11 +30,10 @@ py=/usr/bin/python3
 
 [[ -f $repo/build/kmod/$kver/dm-remap-v4.ko ]] ||
     { echo "run.sh: build/kmod/$kver/dm-remap-v4.ko missing: run make module-all" >&2; exit 1; }
-[[ -x $repo/build/cmake/tools/dmr-meta ]] ||
-    { echo "run.sh: build/cmake/tools/dmr-meta missing: run make userspace" >&2; exit 1; }
-cc -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/include" -o "$dir/mkremaps" \
-    "$repo/tools/bench/mkremaps.c" "$repo/include/dm-remap/meta.c" \
-    "$repo/include/dm-remap/extents.c" "$repo/include/dm-remap/crc32.c"
+for t in dmr-meta bench/mkremaps; do
+    [[ -x $repo/build/cmake/tools/$t ]] ||
+        { echo "run.sh: build/cmake/tools/$t missing: run make userspace" >&2; exit 1; }
+done
 
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -56,7 +55,7 @@ vm() { # <name> <run-vm args...>
     mkdir -p "$dir/$name"
     "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout "${VM_TIMEOUT:-2400}" \
         --out "$dir/$name" --log "$dir/$name/console.log" \
-        --env "BENCH_MKREMAPS=$dir/mkremaps" --env "ROUNDS=$rounds" --env "RUNTIME=$runtime" \
+        --env "BENCH_MKREMAPS=$repo/build/cmake/tools/bench/mkremaps" --env "ROUNDS=$rounds" --env "RUNTIME=$runtime" \
         --env "NACT=${NACT:-7}" --env "NCOMMIT=${NCOMMIT:-100}" \
         "$@" || rc=$?
     if ((rc != 0)); then

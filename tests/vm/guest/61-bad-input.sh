@@ -160,12 +160,7 @@ dm_remove ro0
 
 # A full table (21,824 extents): a remap that needs a new extent is refused.
 mk=$DMR_REPO/build/cmake/tools/bench/mkremaps
-if [[ ! -x $mk ]]; then
-    mk=/tmp/mkremaps
-    cc -O2 -I"$DMR_REPO/include" -o "$mk" "$DMR_REPO/tools/bench/mkremaps.c" \
-        "$DMR_REPO/include/dm-remap/meta.c" "$DMR_REPO/include/dm-remap/extents.c" \
-        "$DMR_REPO/include/dm-remap/crc32.c" || die "cannot build mkremaps"
-fi
+[[ -x $mk ]] || die "missing $mk (run make userspace)"
 fspare=$(mkloop 16)
 "$mk" --len 1 --spacing 2 "$fspare" "$msz" 21824 >/dev/null || die "mkremaps"
 mk_remap full0 "$main" "$fspare" >/dev/null

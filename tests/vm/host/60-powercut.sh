@@ -55,8 +55,13 @@ rm -rf "$out"
 mkdir -p "$logs" "$out"
 rm -f "$logs"/60-powercut-[wc]*.log
 
-# The writer runs in the guest from the host's file system (shared read-only).
-cc -O2 -Wall -Wextra -Werror -std=gnu11 -o "$work/stampwrite" "$repo/tools/powercut/stampwrite.c"
+# The tools come from `make userspace`; the guest runs them from the host's
+# file system (shared read-only).
+stampwrite=$repo/build/cmake/tools/powercut/stampwrite
+mkremaps=$repo/build/cmake/tools/bench/mkremaps
+for t in "$stampwrite" "$mkremaps"; do
+    [[ -x $t ]] || { echo "powercut: missing $t (run make userspace)"; exit 1; }
+done
 truncate -s 64M "$work/main.img"
 truncate -s 16M "$work/spare.img"
 # A near-full table outside the written region (PC_PRELOAD extents of one
@@ -65,10 +70,7 @@ truncate -s 16M "$work/spare.img"
 # must survive every cut too.
 preload=${PC_PRELOAD:-20000}
 if ((preload > 0)); then
-    cc -O2 -Wall -Wextra -Werror -std=gnu11 -I"$repo/include" -o "$work/mkremaps" \
-        "$repo/tools/bench/mkremaps.c" "$repo/include/dm-remap/meta.c" \
-        "$repo/include/dm-remap/extents.c" "$repo/include/dm-remap/crc32.c"
-    "$work/mkremaps" --start 16384 --len 1 --spacing 4 "$work/spare.img" $((64 * 2048)) "$preload" >/dev/null
+    "$mkremaps" --start 16384 --len 1 --spacing 4 "$work/spare.img" $((64 * 2048)) "$preload" >/dev/null
 fi
 py=/usr/bin/python3
 [[ -x $py ]] || py=python3
@@ -80,7 +82,7 @@ vm() { # <log name> <run-vm args...>
     shift
     "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout "${VM_TIMEOUT:-300}" \
         --disk "$work/main.img" --disk "$work/spare.img" --out "$out" \
-        --env "PC_SW=$work/stampwrite" --env "PC_SEED=$seed" --env "PC_BLOCKS=$blocks" \
+        --env "PC_SW=$stampwrite" --env "PC_SEED=$seed" --env "PC_BLOCKS=$blocks" \
         ${PC_KO:+--env "DMR_KO=$PC_KO"} --log "$logs/60-powercut-$name.log" "$@"
 }
 write_cycles=0
