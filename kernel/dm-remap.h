@@ -21,6 +21,8 @@
 #include <linux/rcupdate.h>
 #include <linux/xarray.h>
 #include <linux/kobject.h>
+#include <linux/ratelimit.h>
+#include <linux/wait.h>
 
 #include "dm-remap/meta.h"
 #include "dm-remap/health.h"
@@ -83,12 +85,13 @@ struct dmr_scanner {
 	struct delayed_work work;
 	spinlock_t lock;		/* orders stop against (re)queueing */
 	bool stopped;
-	bool triggered;			/* start a pass now */
-	bool in_pass;
+	int triggered;			/* start a pass now: WRITE_ONCE, xchg */
+	bool in_pass;			/* read by status: READ_ONCE/WRITE_ONCE */
 	bool manual;			/* this pass was triggered by hand */
 	bool need_commit;		/* pending blocks found: commit soon */
+	bool busy;			/* foreground I/O seen at this batch's start */
 	void *buf;			/* one chunk */
-	u64 cursor;			/* next block of the current pass */
+	u64 cursor;			/* next block of the current pass (ditto) */
 	u64 last_fg;			/* foreground I/O count at the last batch */
 	u64 started;			/* activation time, unix seconds */
 	unsigned int batches;		/* since the last commit */
@@ -121,10 +124,20 @@ struct dmr_dev {
 	struct dmr_pcpu __percpu *pcpu;
 	struct dmr_stats stats;
 
-	/* Writes to [move_start, move_end) are held while a block is copied. */
+	/*
+	 * Writes to [move_start, move_end) are held while a block is copied
+	 * (dmr_remap_block); move_lock serialises moves and is taken before
+	 * meta_lock.  Held bios wait on `held` (under lock).
+	 */
+	struct mutex move_lock;
 	int moving;
 	u64 move_start, move_end;
 	int epoch;
+	int main_failed;		/* main errors everywhere: see dmr_main_failing() */
+	/* Blocks [wk_start, wk_end) the worker is writing, if wk_busy (under lock). */
+	bool wk_busy;
+	u64 wk_start, wk_end;
+	wait_queue_head_t wk_wait;	/* a move waiting for the worker */
 
 	/* Table options. */
 	unsigned int read_retries;
@@ -141,11 +154,12 @@ struct dmr_dev {
 	bool dirty;			/* staged changes not yet committed */
 	bool reload_on_resume;		/* a reload: re-read metadata at preresume */
 	bool nospc_logged;
-	unsigned int bad_copies;	/* copies whose last write failed */
+	void *probe_buf;		/* one block, for the worker's probe reads */
 
 	/* Bios the worker must finish: error retries, held and pending writes. */
 	spinlock_t lock;
 	struct bio_list deferred;
+	struct bio_list held;		/* worker writes parked behind a block move */
 	struct workqueue_struct *wq;
 	struct work_struct worker;
 	struct bio_set bs;
@@ -155,6 +169,8 @@ struct dmr_dev {
 	struct dmr_sysfs_dev *sdev;	/* devices/<name>, under dmr_devices_lock */
 	bool superseded;		/* replaced by a reloaded table */
 	char name[DM_NAME_LEN];		/* dm device name at load time */
+	struct ratelimit_state log_rs;	/* per-device limit on per-block log lines */
+	atomic_t log_missed;		/* lines suppressed since the last one logged */
 	u64 loaded_ms;			/* activation time, for overhead */
 };
 
@@ -162,6 +178,7 @@ struct dmr_dev {
 struct dmr_io {
 	sector_t lsector;		/* target-relative start */
 	struct bvec_iter iter;		/* saved at map: lower layers may advance it */
+	blk_opf_t flags;		/* REQ_FUA etc. as the caller gave them */
 	u8 where;			/* DMR_TO_* */
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
@@ -189,6 +206,24 @@ static inline int dmr_mode(const struct dmr_dev *d)
 	return READ_ONCE(d->mode);
 }
 
+/* The dm device's name, for log lines (as it was when the table was loaded). */
+static inline const char *dmr_name(const struct dmr_dev *d)
+{
+	return d->name;
+}
+
+bool dmr_log_allowed(struct dmr_dev *d);
+
+/*
+ * Per-block warnings (remaps, pending blocks) are limited per device; the
+ * first line after a suppressed burst says how many were not logged.
+ */
+#define dmr_warn_limited(d, fmt, ...)					\
+	do {								\
+		if (dmr_log_allowed(d))					\
+			DMWARN(fmt, ##__VA_ARGS__);			\
+	} while (0)
+
 /* dmr-target.c */
 extern struct mutex dmr_devices_lock;
 extern struct list_head dmr_devices;
@@ -205,8 +240,8 @@ int dmr_map(struct dm_target *ti, struct bio *bio);
 int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);
 void dmr_worker(struct work_struct *work);
 void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
-int dmr_sync_io(struct block_device *bdev, sector_t sector, void *buf,
-		unsigned int len, blk_opf_t opf);
+int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
+		void *buf, unsigned int len, blk_opf_t opf);
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out);
 void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
 
@@ -229,6 +264,7 @@ void dmr_scanner_stop(struct dmr_dev *d);
 void dmr_scanner_trigger(struct dmr_dev *d);
 void dmr_scanner_settings_changed(void);
 ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf);
+u64 dmr_scan_cursor(struct dmr_dev *d);
 
 /* dmr-sysfs.c */
 int dmr_sysfs_init(void);

@@ -13,32 +13,51 @@
  * spare, commits the metadata and only then completes the bio.  A write the
  * caller sees succeed is therefore always on stable media at a location the
  * committed metadata points to.
+ *
+ * Retries and bisection on the main device run without meta_lock (a disk
+ * with long command timeouts must not stall commits, messages and the
+ * scanner); meta_lock covers only looking at and changing the working
+ * extent table, spare allocation and the spare write of a new remap.
+ *
+ * Writes ->map sends to the main device are counted per epoch, and the
+ * worker publishes the range it writes, so that a block move
+ * (dmr_remap_block) can hold new writes to the block and wait for those
+ * already issued; see dmr_quiesce_begin().
  */
 #include <linux/blkdev.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/highmem.h>
 #include <linux/delay.h>
+#include <linux/sched/mm.h>
 
 #include "dm-remap.h"
+#include "dmr-fault.h"
 
-/* Errors that say "this sector is bad" rather than "try later". */
+/*
+ * Errors that may mean "this sector is bad".  Not BLK_STS_TARGET: SCSI
+ * uses it for ILLEGAL REQUEST and dm core for an unsupported WRITE_ZEROES;
+ * not the transport, timeout or offline errors of a failing path or device.
+ */
 static bool dmr_media_error(blk_status_t st)
 {
-	return st == BLK_STS_IOERR || st == BLK_STS_MEDIUM ||
-	       st == BLK_STS_TARGET || st == BLK_STS_PROTECTION;
+	return st == BLK_STS_IOERR || st == BLK_STS_MEDIUM || st == BLK_STS_PROTECTION;
 }
 
-/* Synchronous I/O on a kernel buffer (kmalloc'ed or vmalloc'ed). */
-int dmr_sync_io(struct block_device *bdev, sector_t sector, void *buf,
-		unsigned int len, blk_opf_t opf)
+/*
+ * Synchronous I/O on a kernel buffer (kmalloc'ed or vmalloc'ed), from the
+ * device's own bioset: this runs on the WQ_MEM_RECLAIM workqueues, which
+ * must not depend on fs_bio_set for forward progress.
+ */
+int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
+		void *buf, unsigned int len, blk_opf_t opf)
 {
 	unsigned int nr = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
 	unsigned int off = 0;
 	struct bio *bio;
 	int r;
 
-	bio = bio_alloc(bdev, nr, opf, GFP_NOIO);
+	bio = bio_alloc_bioset(bdev, nr, opf, GFP_NOIO, &d->bs);
 	bio->bi_iter.bi_sector = sector;
 	while (off < len) {
 		void *p = (u8 *)buf + off;
@@ -162,9 +181,16 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 	}
 
+	/*
+	 * The caller's flags, kept for the worker: the block layer strips
+	 * REQ_FUA from a bio it sends to a device without a volatile cache,
+	 * and the worker may write the data to a spare that has one.
+	 */
+	io->flags = bio->bi_opf & (REQ_FUA | REQ_NOUNMAP | REQ_META | REQ_PRIO);
 	io->lsector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	rcu_read_lock();
 	t = rcu_dereference(d->table);
+	dmr_fault_map(dmr_block(d, io->lsector));
 	if (likely(!t->nr)) {
 		r = dmr_to_main(d, bio, io);
 	} else {
@@ -191,6 +217,13 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	return r;
 }
 
+/* The main device answered: it has not failed (again). */
+static void dmr_main_ok(struct dmr_dev *d)
+{
+	if (unlikely(READ_ONCE(d->main_failed)) && xchg(&d->main_failed, 0))
+		DMINFO("%s: main device %s responds again", dmr_name(d), d->main_dev->name);
+}
+
 int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 {
 	struct dmr_dev *d = ti->private;
@@ -201,8 +234,11 @@ int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		return DM_ENDIO_DONE;
 	if (io->where == DMR_TO_MAIN && op_is_write(op) && op != REQ_OP_DISCARD)
 		this_cpu_dec(d->pcpu->inflight[io->epoch]);
-	if (likely(!*error))
+	if (likely(!*error)) {
+		if (unlikely(READ_ONCE(d->main_failed)) && io->where == DMR_TO_MAIN)
+			dmr_main_ok(d);
 		return DM_ENDIO_DONE;
+	}
 
 	if (io->where == DMR_TO_SPARE) {
 		atomic64_inc(&d->stats.spare_errors);
@@ -214,6 +250,9 @@ int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		atomic64_inc(&d->stats.read_errors);
 	else
 		atomic64_inc(&d->stats.write_errors);
+	/* Read-ahead and fail-fast callers want the error now, not retries. */
+	if (bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK))
+		return DM_ENDIO_DONE;
 	if (!dmr_media_error(*error) ||
 	    (op != REQ_OP_READ && op != REQ_OP_WRITE && op != REQ_OP_WRITE_ZEROES))
 		return DM_ENDIO_DONE;
@@ -223,7 +262,7 @@ int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 	return DM_ENDIO_INCOMPLETE;
 }
 
-/* ---- worker side: everything below runs with meta_lock held ---- */
+/* ---- worker side ---- */
 
 /*
  * Re-issue part of a bio synchronously: sectors [pos, pos + len) of the
@@ -248,15 +287,62 @@ static blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_
 	return st;
 }
 
-static blk_opf_t dmr_write_opf(struct bio *bio)
+/* A write with the flags its caller gave it (saved by dmr_map). */
+static blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io)
 {
-	return bio_op(bio) | REQ_SYNC | (bio->bi_opf & (REQ_FUA | REQ_META | REQ_PRIO));
+	return bio_op(bio) | REQ_SYNC | io->flags;
+}
+
+static bool dmr_auto_remap(struct dmr_dev *d)
+{
+	return dmr_mode(d) == DMR_MODE_RW && !d->no_auto_remap;
 }
 
 /*
- * Give unmapped or pending blocks [pos, pos + len) a new home on the spare:
- * allocate consecutive spare blocks, write the bio's data there with FUA,
- * and stage the extent.  The caller commits before completing the bio.
+ * A media error hits a few sectors; a device that is gone, or whose path
+ * failed, errors everywhere.  Before bisecting a failure and spending spare
+ * blocks on it, read one block at each of two places far from it: if both
+ * fail as well, the device has failed.  Its I/O then fails with the error
+ * the device gave, nothing is remapped or marked pending, a dm event is
+ * raised and it is logged once (status: main_state=failed).
+ */
+static bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
+{
+	u64 nblocks = dmr_block(d, d->ti->len);
+	u64 probe[2] = { lblock + nblocks / 2, lblock + nblocks / 4 + 1 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(probe); i++) {
+		/* lblock < nblocks, so one subtraction brings it in range. */
+		u64 b = probe[i] >= nblocks ? probe[i] - nblocks : probe[i];
+
+		if (!dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), d->probe_buf,
+				 d->block_size, REQ_OP_READ | REQ_SYNC)) {
+			dmr_main_ok(d);
+			return false;
+		}
+	}
+	if (!xchg(&d->main_failed, 1)) {
+		DMERR("%s: main device %s fails everywhere (sector %llu and two probe reads): passing errors up, not using the spare",
+		      dmr_name(d), d->main_dev->name,
+		      (unsigned long long)dmr_block_sector(d, lblock));
+		schedule_work(&d->event_work);
+	}
+	return true;
+}
+
+/* Give back spare blocks just allocated (meta_lock held since dmr_spare_alloc). */
+static void dmr_spare_unalloc(struct dmr_dev *d, u64 nblocks, u64 sblock)
+{
+	if (!WARN_ON_ONCE(d->meta.spare_used != sblock + nblocks))
+		d->meta.spare_used = sblock;
+}
+
+/*
+ * Give blocks [pos, pos + len) (unmapped or pending) a new home on the
+ * spare: allocate consecutive spare blocks, write the bio's data there with
+ * FUA, and stage the extent.  The caller commits before completing the bio.
+ * Nothing is staged, and no spare block is used, unless all of this worked.
  */
 static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 					struct dmr_io *io, sector_t pos, sector_t len)
@@ -268,14 +354,14 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	enum dmr_status st;
 	blk_status_t bst;
 
-	if (dmr_mode(d) != DMR_MODE_RW || d->no_auto_remap)
-		goto fail;
-	if (dmr_spare_alloc(d, add.len, &add.sblock))
+	mutex_lock(&d->meta_lock);
+	if (!dmr_auto_remap(d) || dmr_spare_alloc(d, add.len, &add.sblock))
 		goto fail;
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev,
 			   dmr_spare_sector(d, add.sblock),
-			   dmr_write_opf(bio) | REQ_FUA);
+			   dmr_write_opf(bio, io) | REQ_FUA);
 	if (bst) {
+		dmr_spare_unalloc(d, add.len, add.sblock);
 		atomic64_inc(&d->stats.spare_errors);
 		dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
 		goto fail;
@@ -286,57 +372,105 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 		st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents,
 				    d->meta.extent_cap, &add);
 	if (st != DMR_OK) {
-		DMERR_LIMIT("%s: cannot record remap of block %llu: %s",
-			    d->spare_dev->name, add.lblock, dmr_status_str(st));
+		dmr_spare_unalloc(d, add.len, add.sblock);
+		DMERR_LIMIT("%s: cannot record remap of sectors %llu+%llu: %s", dmr_name(d),
+			    (unsigned long long)pos, (unsigned long long)len,
+			    dmr_status_str(st));
 		goto fail;
 	}
 	d->meta.health.remaps_total += add.len;
-	atomic64_add(add.len, &d->stats.remaps);
 	d->dirty = true;
-	DMWARN_LIMIT("%s: remapped blocks %llu+%u to spare blocks %llu+%u",
-		     d->main_dev->name, add.lblock, add.len, add.sblock, add.len);
+	mutex_unlock(&d->meta_lock);
+	atomic64_add(add.len, &d->stats.remaps);
+	dmr_warn_limited(d, "%s: write error: sectors %llu-%llu remapped to the spare",
+			 dmr_name(d), (unsigned long long)pos, (unsigned long long)(pos + len - 1));
 	return BLK_STS_OK;
 fail:
+	mutex_unlock(&d->meta_lock);
 	atomic64_add(add.len, &d->stats.remap_failures);
 	return BLK_STS_IOERR;
 }
 
+/* Bisect a failed write on main down to the blocks that fail; remap those. */
+static blk_status_t dmr_write_bisect(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
+				     sector_t pos, sector_t len)
+{
+	sector_t half, part[2][2];
+	blk_status_t st;
+	unsigned int i;
+
+	if (len <= (1u << d->block_shift))
+		return dmr_write_new_remap(d, bio, io, pos, len);
+	half = dmr_block_sector(d, dmr_block(d, len) / 2);
+	part[0][0] = pos;
+	part[0][1] = half;
+	part[1][0] = pos + half;
+	part[1][1] = len - half;
+	for (i = 0; i < 2; i++) {
+		st = dmr_clone_io(d, bio, io, part[i][0], part[i][1], d->main_dev->bdev,
+				  part[i][0], dmr_write_opf(bio, io));
+		if (st && dmr_media_error(st))
+			st = dmr_write_bisect(d, bio, io, part[i][0], part[i][1]);
+		if (st)
+			return st;
+	}
+	return BLK_STS_OK;
+}
+
 /*
- * Write [pos, pos + len) of an unmapped run to the main device; on a media
- * error, bisect down to single blocks and remap just the ones that fail.
+ * Write [pos, pos + len) of an unmapped run to the main device (once more:
+ * the first try already failed or was held); on a media error, unless the
+ * whole device has failed, find the blocks that fail and remap them.
  */
 static blk_status_t dmr_write_main(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
 				   sector_t pos, sector_t len)
 {
-	sector_t half;
 	blk_status_t st;
 
-	st = dmr_clone_io(d, bio, io, pos, len, d->main_dev->bdev, pos, dmr_write_opf(bio));
-	if (!st)
+	st = dmr_clone_io(d, bio, io, pos, len, d->main_dev->bdev, pos, dmr_write_opf(bio, io));
+	if (!st) {
+		dmr_main_ok(d);
 		return BLK_STS_OK;
-	if (!dmr_media_error(st))
+	}
+	if (!dmr_media_error(st) || !dmr_auto_remap(d) || dmr_main_failing(d, dmr_block(d, pos)))
 		return st;
-	if (len <= (1u << d->block_shift))
-		return dmr_write_new_remap(d, bio, io, pos, len);
-	half = dmr_block_sector(d, dmr_block(d, len) / 2);
-	st = dmr_write_main(d, bio, io, pos, half);
+	return dmr_write_bisect(d, bio, io, pos, len);
+}
+
+/*
+ * A pending block written while new remaps are off (no_auto_remap or ro
+ * mode): try main, as a disk reallocates a sector on write; if that
+ * works, the block is no longer pending.
+ */
+static blk_status_t dmr_write_pending_main(struct dmr_dev *d, struct bio *bio,
+					   struct dmr_io *io, sector_t pos, sector_t len)
+{
+	blk_status_t st;
+
+	st = dmr_clone_io(d, bio, io, pos, len, d->main_dev->bdev, pos, dmr_write_opf(bio, io));
 	if (st)
 		return st;
-	return dmr_write_main(d, bio, io, pos + half, len - half);
+	mutex_lock(&d->meta_lock);
+	if (dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
+			   dmr_block(d, pos), (u32)(len >> d->block_shift)) == DMR_OK)
+		d->dirty = true;
+	mutex_unlock(&d->meta_lock);
+	return BLK_STS_OK;
 }
 
 /* Write to blocks that already live on the spare; clear UNREADABLE after. */
 static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
-				    sector_t pos, sector_t len, struct dmr_extent e)
+				    sector_t pos, sector_t len, const struct dmr_extent *e)
 {
 	u64 lblock = dmr_block(d, pos);
-	sector_t sector = dmr_spare_sector(d, e.sblock + (lblock - e.lblock)) +
+	sector_t sector = dmr_spare_sector(d, e->sblock + (lblock - e->lblock)) +
 			  (pos & ((1u << d->block_shift) - 1));
-	blk_opf_t opf = dmr_write_opf(bio);
+	blk_opf_t opf = dmr_write_opf(bio, io);
+	u64 first, last;
 	enum dmr_status st;
 	blk_status_t bst;
 
-	if (e.flags & DMR_EXT_UNREADABLE)
+	if (e->flags & DMR_EXT_UNREADABLE)
 		opf |= REQ_FUA;		/* durable before the flag is cleared */
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev, sector, opf);
 	if (bst) {
@@ -344,51 +478,71 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
 		dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
 		return bst;
 	}
-	if (!(e.flags & DMR_EXT_UNREADABLE))
+	if (!(e->flags & DMR_EXT_UNREADABLE))
 		return BLK_STS_OK;
 	/* Only whole blocks become readable again. */
+	first = dmr_block(d, pos + (1u << d->block_shift) - 1);
+	last = dmr_block(d, pos + len);
+	if (last <= first)
+		return BLK_STS_OK;
+	mutex_lock(&d->meta_lock);
 	st = dmr_ext_clear_flags(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
-				 dmr_block(d, pos + (1u << d->block_shift) - 1),
-				 dmr_block(d, pos + len) - dmr_block(d, pos + (1u << d->block_shift) - 1),
-				 DMR_EXT_UNREADABLE);
-	if (st != DMR_OK)
-		return BLK_STS_IOERR;
-	d->dirty = true;
-	return BLK_STS_OK;
+				 first, last - first, DMR_EXT_UNREADABLE);
+	if (st == DMR_OK)
+		d->dirty = true;
+	mutex_unlock(&d->meta_lock);
+	return st == DMR_OK ? BLK_STS_OK : BLK_STS_IOERR;
 }
 
-/* A write the worker owns: walk it run by run through the working table. */
+/* The run at pos in the working table: *e and true if an extent maps it. */
+static sector_t dmr_lookup_run(struct dmr_dev *d, sector_t pos, sector_t end,
+			       struct dmr_extent *e, bool *mapped)
+{
+	const struct dmr_extent *ext = d->meta.extents;
+	u64 lblock = dmr_block(d, pos);
+	sector_t run_end = end;
+	u32 i, n;
+
+	mutex_lock(&d->meta_lock);
+	n = d->meta.nr_extents;
+	i = dmr_ext_find(ext, n, lblock);
+	*mapped = i < n && ext[i].lblock <= lblock;
+	if (*mapped) {
+		*e = ext[i];
+		run_end = min_t(sector_t, end, dmr_block_sector(d, dmr_ext_end(e)));
+	} else if (i < n) {
+		run_end = min_t(sector_t, end, dmr_block_sector(d, ext[i].lblock));
+	}
+	mutex_unlock(&d->meta_lock);
+	return run_end;
+}
+
+/*
+ * A write the worker owns: walk it run by run through the working table.
+ * The caller counts it as a write in flight to main (dmr_main_enter), so no
+ * block move can change these blocks' places until it is done.
+ */
 static blk_status_t dmr_handle_write(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
 {
 	sector_t pos = io->lsector, end = pos + bio_sectors(bio);
+	blk_status_t st = BLK_STS_OK;
 
-	while (pos < end) {
-		const struct dmr_extent *ext = d->meta.extents;
-		u32 n = d->meta.nr_extents;
-		u64 lblock = dmr_block(d, pos);
-		u32 i = dmr_ext_find(ext, n, lblock);
-		sector_t run_end;
-		blk_status_t st;
+	while (pos < end && !st) {
+		struct dmr_extent e;
+		bool mapped;
+		sector_t run_end = dmr_lookup_run(d, pos, end, &e, &mapped);
 
-		if (i < n && ext[i].lblock <= lblock) {
-			struct dmr_extent e = ext[i];
-
-			run_end = min_t(sector_t, end, dmr_block_sector(d, dmr_ext_end(&e)));
-			if (e.flags & DMR_EXT_PENDING)
-				st = dmr_write_new_remap(d, bio, io, pos, run_end - pos);
-			else
-				st = dmr_write_spare(d, bio, io, pos, run_end - pos, e);
-		} else {
-			run_end = end;
-			if (i < n)
-				run_end = min_t(sector_t, end, dmr_block_sector(d, ext[i].lblock));
+		if (!mapped)
 			st = dmr_write_main(d, bio, io, pos, run_end - pos);
-		}
-		if (st)
-			return st;
+		else if (!(e.flags & DMR_EXT_PENDING))
+			st = dmr_write_spare(d, bio, io, pos, run_end - pos, &e);
+		else if (dmr_auto_remap(d))
+			st = dmr_write_new_remap(d, bio, io, pos, run_end - pos);
+		else
+			st = dmr_write_pending_main(d, bio, io, pos, run_end - pos);
 		pos = run_end;
 	}
-	return BLK_STS_OK;
+	return st;
 }
 
 /* Record block as pending if nothing maps it yet.  meta_lock held. */
@@ -400,11 +554,12 @@ void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 	st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, &add);
 	if (st == DMR_OK) {
 		d->dirty = true;
-		DMWARN_LIMIT("%s: block %llu unreadable on main, pending remap on next write",
-			     d->main_dev->name, lblock);
+		dmr_warn_limited(d, "%s: read error: sector %llu unreadable on main %s, pending remap on its next write",
+				 dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock),
+				 d->main_dev->name);
 	} else if (st != DMR_E_MAPPED) {
-		DMERR_LIMIT("%s: cannot record pending block %llu: %s",
-			    d->main_dev->name, lblock, dmr_status_str(st));
+		DMERR_LIMIT("%s: cannot record pending sector %llu: %s", dmr_name(d),
+			    (unsigned long long)dmr_block_sector(d, lblock), dmr_status_str(st));
 	}
 }
 
@@ -419,7 +574,9 @@ static void dmr_find_bad_reads(struct dmr_dev *d, struct bio *bio, struct dmr_io
 	if (!st || !dmr_media_error(st))
 		return;
 	if (len <= (1u << d->block_shift)) {
+		mutex_lock(&d->meta_lock);
 		dmr_mark_pending(d, dmr_block(d, pos));
+		mutex_unlock(&d->meta_lock);
 		return;
 	}
 	half = dmr_block_sector(d, dmr_block(d, len) / 2);
@@ -428,7 +585,7 @@ static void dmr_find_bad_reads(struct dmr_dev *d, struct bio *bio, struct dmr_io
 }
 
 /*
- * A read that failed on main: retry a bounded number of times; if it still
+ * A read that failed on main: re-read it read_retries times; if it still
  * fails, mark exactly the unreadable blocks pending and fail the bio.  Data
  * is never made up: the caller gets the error.
  */
@@ -442,21 +599,72 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
 	for (i = 0; i < d->read_retries; i++) {
 		st = dmr_clone_io(d, bio, io, io->lsector, len, d->main_dev->bdev,
 				  io->lsector, REQ_OP_READ | REQ_SYNC);
-		if (!st)
+		if (!st) {
+			dmr_main_ok(d);
 			return BLK_STS_OK;
+		}
 		if (!dmr_media_error(st))
 			return st;
 	}
-	dmr_find_bad_reads(d, bio, io, io->lsector, len);
+	if (!dmr_main_failing(d, dmr_block(d, io->lsector)))
+		dmr_find_bad_reads(d, bio, io, io->lsector, len);
 	return orig ? orig : BLK_STS_IOERR;
+}
+
+/*
+ * The worker's own writes (retries and bisection of failed writes, held
+ * writes, writes to pending blocks) can take long on a failing disk, so a
+ * block move does not wait for them through the epoch counters, which
+ * would make it wait for all of them: the worker publishes the range of the
+ * bio it is writing instead, and only a move of a block in that range waits
+ * for it (dmr_quiesce_begin).  A write that overlaps a move in progress is
+ * parked on d->held until dmr_quiesce_end() hands it back.
+ */
+static bool dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
+{
+	unsigned int sectors = bio_sectors(bio);
+	bool entered = false;
+
+	spin_lock_irq(&d->lock);
+	if (d->moving && dmr_overlaps_move(d, io->lsector, sectors)) {
+		bio_list_add(&d->held, bio);
+	} else {
+		d->wk_start = dmr_block(d, io->lsector);
+		d->wk_end = dmr_block(d, io->lsector + sectors - 1) + 1;
+		d->wk_busy = true;
+		entered = true;
+	}
+	spin_unlock_irq(&d->lock);
+	return entered;
+}
+
+static void dmr_main_exit(struct dmr_dev *d)
+{
+	spin_lock_irq(&d->lock);
+	d->wk_busy = false;
+	spin_unlock_irq(&d->lock);
+	wake_up_all(&d->wk_wait);
+}
+
+/* Is the worker writing none of blocks [start, end)? */
+static bool dmr_worker_clear_of(struct dmr_dev *d, u64 start, u64 end)
+{
+	bool clear;
+
+	spin_lock_irq(&d->lock);
+	clear = !d->wk_busy || d->wk_end <= start || d->wk_start >= end;
+	spin_unlock_irq(&d->lock);
+	return clear;
 }
 
 void dmr_worker(struct work_struct *work)
 {
 	struct dmr_dev *d = container_of(work, struct dmr_dev, worker);
 	struct bio_list bios, done;
+	unsigned int noio;
 	struct bio *bio;
 
+	dmr_fault_worker();
 	bio_list_init(&done);
 	spin_lock_irq(&d->lock);
 	bios = d->deferred;
@@ -465,21 +673,26 @@ void dmr_worker(struct work_struct *work)
 	if (bio_list_empty(&bios))
 		return;
 
-	mutex_lock(&d->meta_lock);
+	noio = memalloc_noio_save();
 	while ((bio = bio_list_pop(&bios))) {
 		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
 		blk_status_t orig = bio->bi_status;
 
 		bio->bi_iter = io->iter;	/* undo what lower layers advanced */
-		if (dmr_mode(d) == DMR_MODE_FAIL)
+		if (dmr_mode(d) == DMR_MODE_FAIL) {
 			bio->bi_status = BLK_STS_IOERR;
-		else if (bio_op(bio) == REQ_OP_READ)
+		} else if (bio_op(bio) == REQ_OP_READ) {
 			bio->bi_status = dmr_handle_read(d, bio, io, orig);
-		else
+		} else {
+			if (!dmr_main_enter(d, bio, io))
+				continue;	/* parked behind a block move */
 			bio->bi_status = dmr_handle_write(d, bio, io);
+			dmr_main_exit(d);
+		}
 		bio_list_add(&done, bio);
 	}
 	/* Group commit: one metadata update for everything staged above. */
+	mutex_lock(&d->meta_lock);
 	if (d->dirty) {
 		if (dmr_meta_commit(d) == 0) {
 			dmr_publish(d);
@@ -490,6 +703,7 @@ void dmr_worker(struct work_struct *work)
 		}
 	}
 	mutex_unlock(&d->meta_lock);
+	memalloc_noio_restore(noio);
 
 	while ((bio = bio_list_pop(&done))) {
 		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
@@ -501,16 +715,21 @@ void dmr_worker(struct work_struct *work)
 
 /*
  * Hold writes to [start, end) blocks and wait until no write issued before
- * the hold is still in flight to the main device.  Writes arriving later are
- * deferred to the worker, which runs after the caller drops meta_lock.
+ * the hold is still in flight to the main device: those from ->map (any
+ * block: counted per epoch) and the worker's (only if it writes one of
+ * these blocks).  Writes arriving later are deferred to the worker, which
+ * parks them until dmr_quiesce_end().  move_lock held; never meta_lock,
+ * which the writes being waited for may need.
  */
 static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
 {
 	int old = d->epoch;
 
+	spin_lock_irq(&d->lock);	/* orders the hold against dmr_main_enter() */
 	WRITE_ONCE(d->move_start, start);
 	WRITE_ONCE(d->move_end, end);
 	WRITE_ONCE(d->moving, 1);
+	spin_unlock_irq(&d->lock);
 	smp_wmb();	/* a map that sees the new epoch also sees the hold */
 	WRITE_ONCE(d->epoch, !old);
 	synchronize_rcu();	/* every map() still counting in the old epoch is done */
@@ -524,87 +743,139 @@ static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
 			break;
 		usleep_range(100, 200);
 	}
+	wait_event(d->wk_wait, dmr_worker_clear_of(d, start, end));
 }
 
-static void dmr_quiesce_end(struct dmr_dev *d)
+/*
+ * Let writes to the block through again.  If a new table was published,
+ * first wait for every ->map that may still be using the old one: such a
+ * map saw no extent for the block and, if it then saw moving == 0, would
+ * send its write to main, behind the copy just taken (an acknowledged write
+ * lost).  After the grace period every map sees the new table.
+ */
+static void dmr_quiesce_end(struct dmr_dev *d, bool published)
 {
+	if (published)
+		synchronize_rcu();
+	spin_lock_irq(&d->lock);
 	WRITE_ONCE(d->moving, 0);
+	bio_list_merge(&d->deferred, &d->held);
+	bio_list_init(&d->held);
+	spin_unlock_irq(&d->lock);
 	queue_work(d->wq, &d->worker);	/* pick up the writes we held */
 }
 
 /*
+ * Read one block of main into buf: the first read and read_retries re-reads,
+ * the same budget as a failed read from the I/O path (dmr_handle_read).
+ */
+static int dmr_read_main_block(struct dmr_dev *d, u64 lblock, void *buf)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i <= d->read_retries; i++) {
+		r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, lblock), buf,
+				d->block_size, REQ_OP_READ | REQ_SYNC);
+		if (!r)
+			break;
+	}
+	return r;
+}
+
+/* Can lblock be moved?  -EROFS, -EEXIST (already on the spare) or 0.  meta_lock held. */
+static int dmr_move_allowed(struct dmr_dev *d, u64 lblock)
+{
+	u32 i = dmr_ext_find(d->meta.extents, d->meta.nr_extents, lblock);
+
+	if (dmr_mode(d) != DMR_MODE_RW)
+		return -EROFS;
+	if (i < d->meta.nr_extents && d->meta.extents[i].lblock <= lblock &&
+	    !(d->meta.extents[i].flags & DMR_EXT_PENDING))
+		return -EEXIST;
+	return 0;
+}
+
+/* Stage, write and commit the move of one block.  meta_lock held. */
+static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
+{
+	enum dmr_status est;
+	int r;
+
+	r = dmr_spare_alloc(d, 1, &add->sblock);
+	if (r)
+		return r;
+	if (!add->flags) {
+		r = dmr_sync_io(d, d->spare_dev->bdev, dmr_spare_sector(d, add->sblock), buf,
+				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
+		if (r) {
+			dmr_spare_unalloc(d, 1, add->sblock);
+			atomic64_inc(&d->stats.spare_errors);
+			dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
+			return r;
+		}
+	}
+	est = dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
+			     add->lblock, 1);
+	if (est == DMR_OK)
+		est = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents,
+				     d->meta.extent_cap, add);
+	if (est != DMR_OK) {
+		dmr_spare_unalloc(d, 1, add->sblock);
+		return -ENOSPC;
+	}
+	d->meta.health.remaps_total++;
+	d->dirty = true;
+	atomic64_inc(&d->stats.remaps);
+	r = dmr_meta_commit(d);
+	if (!r)
+		dmr_publish(d);
+	return r;
+}
+
+/*
  * Move one block to the spare while it can still be read (manual `remap`
- * message, and later the health scanner).  Concurrent writes to the block
- * are held, so none can land on the main device after the copy was taken.
+ * message, and the health scanner).  Concurrent writes to the block are
+ * held, so none can land on the main device after the copy was taken.
  * If the block cannot be read it is remapped UNREADABLE: reads fail until it
- * is written, never returning stale or made-up data.
+ * is written, never returning stale or made-up data.  The read from main
+ * runs without meta_lock.
  */
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out)
 {
 	struct dmr_extent add = { .lblock = lblock, .len = 1 };
-	sector_t sector = dmr_block_sector(d, lblock);
-	enum dmr_status est;
+	bool published = false;
 	void *buf;
-	u32 i;
 	int r;
 
-	buf = kmalloc(d->block_size, GFP_KERNEL);
+	buf = kmalloc(d->block_size, GFP_NOIO);
 	if (!buf)
 		return -ENOMEM;
+	mutex_lock(&d->move_lock);
 	mutex_lock(&d->meta_lock);
-	if (dmr_mode(d) != DMR_MODE_RW) {
-		r = -EROFS;
-		goto out_unlock;
-	}
-	i = dmr_ext_find(d->meta.extents, d->meta.nr_extents, lblock);
-	if (i < d->meta.nr_extents && d->meta.extents[i].lblock <= lblock &&
-	    !(d->meta.extents[i].flags & DMR_EXT_PENDING)) {
-		r = -EEXIST;
-		goto out_unlock;
-	}
-	dmr_quiesce_begin(d, lblock, lblock + 1);
-
-	r = -EIO;
-	for (i = 0; i <= d->read_retries && r; i++)
-		r = dmr_sync_io(d->main_dev->bdev, sector, buf, d->block_size,
-				REQ_OP_READ | REQ_SYNC);
-	if (r) {
-		add.flags = DMR_EXT_UNREADABLE;
-		DMWARN("%s: block %llu unreadable: remapped without data, reads fail until it is written",
-		       d->main_dev->name, lblock);
-	}
-	r = dmr_spare_alloc(d, 1, &add.sblock);
-	if (r)
-		goto out_resume;
-	if (!add.flags) {
-		r = dmr_sync_io(d->spare_dev->bdev, dmr_spare_sector(d, add.sblock), buf,
-				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
-		if (r) {
-			atomic64_inc(&d->stats.spare_errors);
-			dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
-			goto out_resume;
-		}
-	}
-	est = dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
-			     lblock, 1);
-	if (est == DMR_OK)
-		est = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents,
-				     d->meta.extent_cap, &add);
-	if (est != DMR_OK) {
-		r = -ENOSPC;
-		goto out_resume;
-	}
-	d->meta.health.remaps_total++;
-	atomic64_inc(&d->stats.remaps);
-	r = dmr_meta_commit(d);
-	if (!r) {
-		dmr_publish(d);
-		*sblock_out = add.sblock;
-	}
-out_resume:
-	dmr_quiesce_end(d);
-out_unlock:
+	r = dmr_move_allowed(d, lblock);
 	mutex_unlock(&d->meta_lock);
+	if (r)
+		goto out;
+	dmr_quiesce_begin(d, lblock, lblock + 1);
+	dmr_fault_move();
+	if (dmr_read_main_block(d, lblock, buf)) {
+		add.flags = DMR_EXT_UNREADABLE;
+		DMWARN("%s: sector %llu unreadable: remapped without data, reads fail until it is written",
+		       dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));
+	}
+	mutex_lock(&d->meta_lock);
+	/* A write error may have remapped it before the hold began. */
+	r = dmr_move_allowed(d, lblock);
+	if (!r)
+		r = dmr_move_commit(d, &add, buf);
+	published = !r;
+	mutex_unlock(&d->meta_lock);
+	dmr_quiesce_end(d, published);
+	if (!r)
+		*sblock_out = add.sblock;
+out:
+	mutex_unlock(&d->move_lock);
 	kfree(buf);
 	return r;
 }

@@ -56,7 +56,7 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 
 	if (kstrtoull(arg, 10, &sector) || sector >= ti->len) {
 		DMERR("%s: remap: '%s' is not a sector of this target (0-%llu)",
-		      d->main_dev->name, arg, (u64)ti->len - 1);
+		      dmr_name(d), arg, (u64)ti->len - 1);
 		return -EINVAL;
 	}
 	lblock = dmr_block(d, sector);
@@ -66,16 +66,28 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 		DMEMIT("remapped block %llu to spare block %llu", lblock, sblock);
 		return 1;
 	case -EEXIST:
-		DMERR("%s: remap: block %llu is already remapped", d->main_dev->name, lblock);
+		DMERR("%s: remap: sector %llu (block %llu) is already remapped",
+		      dmr_name(d), sector, lblock);
 		return -EINVAL;
 	case -EROFS:
-		DMERR("%s: remap: device is in %s mode", d->main_dev->name,
+		DMERR("%s: remap: device is in %s mode", dmr_name(d),
 		      dmr_mode_name(dmr_mode(d)));
 		return r;
 	default:
-		DMERR("%s: remap of block %llu failed: %d", d->main_dev->name, lblock, r);
+		DMERR("%s: remap of sector %llu failed: %d", dmr_name(d), sector, r);
 		return r;
 	}
+}
+
+/*
+ * While the device is suspended, or this table's metadata is still the
+ * constructor's snapshot (a reload not yet resumed, or whose resume
+ * failed), a commit could hand out a spare block the previous table
+ * already used and write an older state over a newer one.
+ */
+static bool dmr_meta_frozen(struct dm_target *ti, struct dmr_dev *d)
+{
+	return dm_suspended(ti) || READ_ONCE(d->reload_on_resume);
 }
 
 int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -91,6 +103,13 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 1 && !strcasecmp(cmd, "list"))
 		return dmr_msg_list(d, result, maxlen);
+	if ((argc == 2 && !strcasecmp(cmd, "remap")) || (argc == 1 && !strcasecmp(cmd, "scan"))) {
+		if (dmr_meta_frozen(ti, d)) {
+			DMERR("%s: message '%s' refused: the device is suspended or its new table is not resumed yet",
+			      dmr_name(d), cmd);
+			return -EBUSY;
+		}
+	}
 	if (argc == 2 && !strcasecmp(cmd, "remap"))
 		return dmr_msg_remap(ti, d, argv[1], result, maxlen);
 	if (argc == 1 && !strcasecmp(cmd, "scan")) {

@@ -76,14 +76,15 @@ static int dmr_write_copies(struct dmr_dev *d, unsigned int mask)
 				     d->scratch);
 		if (st != DMR_OK) {
 			/* Never write what we could not read back: a bug, not I/O. */
-			DMERR("refusing to write invalid metadata: %s", dmr_status_str(st));
+			DMERR("%s: refusing to write invalid metadata: %s", dmr_name(d),
+			      dmr_status_str(st));
 			return -EIO;
 		}
-		r = dmr_sync_io(spare, dmr_copy_sector(copy), d->io_buf, len,
-				REQ_OP_WRITE | REQ_SYNC | REQ_FUA | flush);
+		r = dmr_sync_io(d, spare, dmr_copy_sector(copy), d->io_buf, len,
+				REQ_OP_WRITE | REQ_SYNC | REQ_META | REQ_FUA | flush);
 		if (r) {
-			DMERR_LIMIT("writing metadata copy %u (seq %llu) failed: %d",
-				    copy, d->meta.seq, r);
+			DMERR_LIMIT("%s: writing metadata copy %u (seq %llu) to spare %s failed: %d",
+				    dmr_name(d), copy, d->meta.seq, d->spare_dev->name, r);
 			failed++;
 			continue;
 		}
@@ -98,8 +99,8 @@ static int dmr_write_copies(struct dmr_dev *d, unsigned int mask)
 /* Read slot copy (or the gap chunk at sector) into io_buf. */
 static int dmr_read_chunk(struct dmr_dev *d, sector_t sector)
 {
-	return dmr_sync_io(d->spare_dev->bdev, sector, d->io_buf, DMR_COPY_BYTES,
-			   REQ_OP_READ | REQ_SYNC);
+	return dmr_sync_io(d, d->spare_dev->bdev, sector, d->io_buf, DMR_COPY_BYTES,
+			   REQ_OP_READ | REQ_SYNC | REQ_META);
 }
 
 static int dmr_slot_of(sector_t sector)
@@ -130,8 +131,8 @@ static int dmr_format(struct dmr_dev *d, sector_t main_sectors, sector_t spare_s
 		*error = "Cannot format spare: metadata write failed";
 		return -EIO;
 	}
-	DMINFO("formatted blank spare %s for main %s (%llu spare blocks of %u bytes, pair %pUb)",
-	       d->spare_dev->name, d->main_dev->name, d->meta.spare_blocks,
+	DMINFO("%s: formatted blank spare %s for main %s (%llu spare blocks of %u bytes, pair %pUb)",
+	       dmr_name(d), d->spare_dev->name, d->main_dev->name, d->meta.spare_blocks,
 	       d->block_size, d->meta.pair_uuid);
 	return 0;
 }
@@ -158,8 +159,8 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 		if (r) {
 			blank = false;
 			if (slot >= 0) {
-				DMWARN("%s: metadata copy %d unreadable: %d",
-				       d->spare_dev->name, slot, r);
+				DMWARN("%s: metadata copy %d on spare %s unreadable: %d",
+				       dmr_name(d), slot, d->spare_dev->name, r);
 				st[slot].status = DMR_E_SHORT;
 				st[slot].seq = 0;
 			}
@@ -175,8 +176,8 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 		if (st[slot].status != DMR_BLANK && st[slot].status != DMR_E_MAGIC)
 			signed_copy = true;
 		if (st[slot].status != DMR_OK && st[slot].status != DMR_BLANK)
-			DMWARN("%s: metadata copy %d: %s", d->spare_dev->name, slot,
-			       dmr_status_str(st[slot].status));
+			DMWARN("%s: metadata copy %d on spare %s: %s", dmr_name(d), slot,
+			       d->spare_dev->name, dmr_status_str(st[slot].status));
 	}
 
 	if (blank) {
@@ -223,10 +224,10 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 			*error = "Cannot repair metadata copies on the spare";
 			return r;
 		}
-		DMINFO("%s: repaired metadata copies (mask 0x%x) from copy %d, seq %llu",
-		       d->spare_dev->name, mask, best, d->meta.seq);
+		DMINFO("%s: repaired metadata copies (mask 0x%x) on spare %s from copy %d, seq %llu",
+		       dmr_name(d), mask, d->spare_dev->name, best, d->meta.seq);
 		if (r)
-			d->bad_copies = 1;
+			dmr_set_mode(d, DMR_MODE_RO, "a metadata copy could not be repaired");
 	}
 	return 0;
 }
@@ -269,7 +270,11 @@ void dmr_publish(struct dmr_dev *d)
 	d->publish_cookie = get_state_synchronize_rcu();
 }
 
-/* Hand out one spare block; the caller stages an extent for it. */
+/*
+ * Hand out nblocks consecutive spare blocks.  Nothing is dirty yet: the
+ * caller stages an extent for them once their data is written, or gives
+ * them back (dmr_spare_unalloc) if that fails.  meta_lock held throughout.
+ */
 int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock)
 {
 	if (d->meta.spare_used + nblocks > d->meta.spare_blocks) {
@@ -281,6 +286,5 @@ int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock)
 	}
 	*sblock = d->meta.spare_used;
 	d->meta.spare_used += nblocks;
-	d->dirty = true;
 	return 0;
 }

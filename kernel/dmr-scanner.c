@@ -80,19 +80,27 @@ static void dmr_scan_queue(struct dmr_scanner *s, unsigned long delay)
 	spin_unlock(&s->lock);
 }
 
-/* Read blocks [lblock, lblock + n) of main; *ms gets how long it took. */
+/*
+ * Read blocks [lblock, lblock + n) of main; *ms gets how long it took, or 0
+ * if the device was not idle: a read that queued behind foreground I/O
+ * says nothing about the block, so slowness counts only for reads made in a
+ * batch that started idle and during which no foreground I/O arrived.
+ */
 static int dmr_scan_read(struct dmr_dev *d, u64 lblock, u64 n, s64 *ms)
 {
+	u64 fg = dmr_foreground_ios(d);
 	ktime_t t0 = ktime_get();
 	s64 ns;
 	int r;
 
-	r = dmr_sync_io(d->main_dev->bdev, dmr_block_sector(d, lblock), d->scan.buf,
+	r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, lblock), d->scan.buf,
 			(unsigned int)(n << (d->block_shift + SECTOR_SHIFT)),
 			REQ_OP_READ | REQ_SYNC);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	atomic64_add(ns, &d->scan.scan_ns);
 	*ms = div_s64(ns, NSEC_PER_MSEC);
+	if (d->scan.busy || dmr_foreground_ios(d) != fg)
+		*ms = 0;
 	return r;
 }
 
@@ -157,17 +165,18 @@ static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
 		xa_erase(&s->warned, lblock);
 		s->nr_warned--;
 	}
-	dmr_dbg(1, "%s: block %llu is marginal (slow reads)", d->main_dev->name, lblock);
+	dmr_dbg(1, "%s: sector %llu is marginal (slow reads)", dmr_name(d),
+		(unsigned long long)dmr_block_sector(d, lblock));
 	if (get_random_u32_below(100) >= READ_ONCE(dmr_settings.marginal_remap_percent))
 		return;
 	r = dmr_remap_block(d, lblock, &sblock);
 	if (!r) {
 		atomic64_inc(&s->moved);
-		DMWARN_LIMIT("%s: moved marginal block %llu to spare block %llu",
-			     d->main_dev->name, lblock, sblock);
+		dmr_warn_limited(d, "%s: slow reads: moved marginal sector %llu to the spare",
+				 dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));
 	} else if (r != -EEXIST) {
-		DMWARN_LIMIT("%s: could not move marginal block %llu: %d",
-			     d->main_dev->name, lblock, r);
+		dmr_warn_limited(d, "%s: could not move marginal sector %llu: %d", dmr_name(d),
+				 (unsigned long long)dmr_block_sector(d, lblock), r);
 	}
 }
 
@@ -290,7 +299,7 @@ static void dmr_scan_work(struct work_struct *work)
 	if (!s->in_pass) {
 		u64 wait = dmr_scan_wait(d);
 
-		if (!s->triggered) {
+		if (!READ_ONCE(s->triggered)) {
 			if (!READ_ONCE(dmr_settings.scanning))
 				return;		/* settings changes re-kick us */
 			if (wait) {
@@ -298,16 +307,15 @@ static void dmr_scan_work(struct work_struct *work)
 				return;
 			}
 		}
-		s->manual = s->triggered;
-		s->triggered = false;
-		s->in_pass = true;
-		s->cursor = READ_ONCE(d->meta.scan.cursor);
+		s->manual = xchg(&s->triggered, false);
+		WRITE_ONCE(s->cursor, READ_ONCE(d->meta.scan.cursor));
 		if (s->cursor >= main_blocks)
-			s->cursor = 0;
-		dmr_dbg(1, "%s: health scan from block %llu", d->main_dev->name, s->cursor);
-	} else if (s->triggered) {
+			WRITE_ONCE(s->cursor, 0);
+		WRITE_ONCE(s->in_pass, true);
+		dmr_dbg(1, "%s: health scan from sector %llu", dmr_name(d),
+			(unsigned long long)dmr_block_sector(d, s->cursor));
+	} else if (xchg(&s->triggered, false)) {
 		s->manual = true;		/* finish this pass even if scanning is turned off */
-		s->triggered = false;
 	} else if (!READ_ONCE(dmr_settings.scanning) && !s->manual) {
 		return;				/* paused; a settings change re-kicks us */
 	}
@@ -315,21 +323,23 @@ static void dmr_scan_work(struct work_struct *work)
 	fg = dmr_foreground_ios(d);
 	busy = fg != s->last_fg;
 	s->last_fg = fg;
+	s->busy = busy;
 	chunks = busy ? 1 : DMR_SCAN_BATCH_CHUNKS;
-	dmr_dbg(3, "%s: scan batch at block %llu: %u chunks%s", d->main_dev->name,
-		s->cursor, chunks, busy ? " (foreground busy)" : "");
+	dmr_dbg(3, "%s: scan batch at sector %llu: %u chunks%s", dmr_name(d),
+		(unsigned long long)dmr_block_sector(d, s->cursor), chunks,
+		busy ? " (foreground busy)" : "");
 	for (i = 0; i < chunks && s->cursor < main_blocks && !READ_ONCE(s->stopped); i++) {
 		u64 n = min(chunk, main_blocks - s->cursor);
 
 		dmr_scan_range(d, s->cursor, n);
-		s->cursor += n;
+		WRITE_ONCE(s->cursor, s->cursor + n);
 		bytes += n << (d->block_shift + SECTOR_SHIFT);
 	}
 	if (s->cursor >= main_blocks) {
-		s->in_pass = false;
+		WRITE_ONCE(s->in_pass, false);
 		atomic64_inc(&s->scans);
 		dmr_scan_commit(d, true);
-		dmr_dbg(1, "%s: health scan pass complete", d->main_dev->name);
+		dmr_dbg(1, "%s: health scan pass complete", dmr_name(d));
 		dmr_scan_queue(s, HZ);
 		return;
 	}
@@ -384,7 +394,7 @@ void dmr_scanner_stop(struct dmr_dev *d)
 
 void dmr_scanner_trigger(struct dmr_dev *d)
 {
-	d->scan.triggered = true;
+	WRITE_ONCE(d->scan.triggered, true);
 	dmr_scan_queue(&d->scan, 0);
 }
 
@@ -401,13 +411,19 @@ void dmr_scanner_settings_changed(void)
 	mutex_unlock(&dmr_devices_lock);
 }
 
+/* Where the scan is: the live cursor during a pass, else the stored one. */
+u64 dmr_scan_cursor(struct dmr_dev *d)
+{
+	return READ_ONCE(d->scan.in_pass) ? READ_ONCE(d->scan.cursor) :
+		READ_ONCE(d->meta.scan.cursor);
+}
+
 ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf)
 {
 	u64 blocks = dmr_block(d, d->ti->len);
-	u64 cursor = d->scan.in_pass ? d->scan.cursor : READ_ONCE(d->meta.scan.cursor);
 
 	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
-			  d->scan.in_pass, cursor, blocks, (s64)atomic64_read(&d->scan.blocks),
+			  READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), blocks, (s64)atomic64_read(&d->scan.blocks),
 			  READ_ONCE(d->meta.scan.passes),
 			  READ_ONCE(d->meta.scan.last_complete),
 			  READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors),

@@ -19,7 +19,11 @@
  *   discovery/trigger_discovery write "scan": KOBJ_CHANGE uevent for remapd
  *   config/version_info        version and feature list
  *   config/reset_stats         write 1: reset all statistics
- *   devices/<dm-name>/         stats, health, scan, trigger_health_scan
+ *   devices/dm-<minor>[-<start>]/  name, stats, health, scan, trigger_health_scan
+ *                              keyed like /sys/block/dm-<minor>, which a rename
+ *                              does not change; `name` is the current dm name.
+ *                              A target not at sector 0 of its table adds its
+ *                              start sector, so two targets never collide.
  *
  * Every file holds one value or one line of key=value tokens.  Bad writes
  * return -EINVAL and change nothing.
@@ -195,7 +199,7 @@ static ssize_t device_list_show(struct kobject *k, struct kobj_attribute *a, cha
 		if (d->superseded)
 			continue;
 		dmr_count_published(d, &remapped, &pending, &nr);
-		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n", d->name,
+		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n", dmr_name(d),
 				     d->main_dev->name, d->spare_dev->name,
 				     d->meta.pair_uuid, remapped, dmr_health(d));
 	}
@@ -310,6 +314,16 @@ static ssize_t dmr_emit_stats(struct dmr_dev *d, char *buf)
 			  dmr_mode_name(dmr_mode(d)));
 }
 
+/* The dm device's current name (it follows `dmsetup rename`). */
+static ssize_t dmr_emit_name(struct dmr_dev *d, char *buf)
+{
+	char name[DM_NAME_LEN];
+
+	if (dm_copy_name_and_uuid(dm_table_get_md(d->ti->table), name, NULL))
+		return -ENODEV;
+	return sysfs_emit(buf, "%s\n", name);
+}
+
 static ssize_t dmr_emit_health(struct dmr_dev *d, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", dmr_health(d));
@@ -324,6 +338,11 @@ static ssize_t dmr_start_scan(struct dmr_dev *d, char *buf)
 static ssize_t dev_stats_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
 	return dmr_dev_call(k, buf, dmr_emit_stats);
+}
+
+static ssize_t dev_name_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return dmr_dev_call(k, buf, dmr_emit_name);
 }
 
 static ssize_t dev_health_show(struct kobject *k, struct kobj_attribute *a, char *buf)
@@ -347,6 +366,7 @@ static ssize_t dev_trigger_store(struct kobject *k, struct kobj_attribute *a,
 	return r ? r : count;
 }
 
+static struct kobj_attribute dev_name_attr = __ATTR(name, 0444, dev_name_show, NULL);
 static struct kobj_attribute dev_stats_attr = __ATTR(stats, 0444, dev_stats_show, NULL);
 static struct kobj_attribute dev_health_attr = __ATTR(health, 0444, dev_health_show, NULL);
 static struct kobj_attribute dev_scan_attr = __ATTR(scan, 0444, dev_scan_show, NULL);
@@ -354,7 +374,7 @@ static struct kobj_attribute dev_trigger_attr =
 	__ATTR(trigger_health_scan, 0200, NULL, dev_trigger_store);
 
 static struct attribute *dmr_dev_attrs[] = {
-	&dev_stats_attr.attr, &dev_health_attr.attr, &dev_scan_attr.attr,
+	&dev_name_attr.attr, &dev_stats_attr.attr, &dev_health_attr.attr, &dev_scan_attr.attr,
 	&dev_trigger_attr.attr, NULL,
 };
 ATTRIBUTE_GROUPS(dmr_dev);
@@ -391,7 +411,13 @@ int dmr_sysfs_attach(struct dmr_dev *d, struct dmr_dev *old)
 	s->d = d;
 	kobject_init(&s->kobj, &dmr_dev_ktype);
 	s->kobj.kset = dmr_kset;
-	r = kobject_add(&s->kobj, dmr_dir[DMR_DEVICES], "%s", d->name);
+	if (d->ti->begin)
+		r = kobject_add(&s->kobj, dmr_dir[DMR_DEVICES], "%s-%llu",
+				dm_disk(dm_table_get_md(d->ti->table))->disk_name,
+				(unsigned long long)d->ti->begin);
+	else
+		r = kobject_add(&s->kobj, dmr_dir[DMR_DEVICES], "%s",
+				dm_disk(dm_table_get_md(d->ti->table))->disk_name);
 	if (r) {
 		kobject_put(&s->kobj);
 		return r;

@@ -44,9 +44,18 @@ const char *dmr_mode_name(int mode)
 	}
 }
 
-static const char *dmr_name(struct dmr_dev *d)
+bool dmr_log_allowed(struct dmr_dev *d)
 {
-	return d->name;
+	int missed;
+
+	if (!__ratelimit(&d->log_rs)) {
+		atomic_inc(&d->log_missed);
+		return false;
+	}
+	missed = atomic_xchg(&d->log_missed, 0);
+	if (missed)
+		DMWARN("%s: %d similar messages not logged (rate limit)", dmr_name(d), missed);
+	return true;
 }
 
 static void dmr_event_work(struct work_struct *work)
@@ -268,7 +277,12 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 	return 0;
 }
 
-/* At the first resume of a reloaded table: take over from the old instance. */
+/*
+ * At the first resume of a reloaded table: the instances of the table it
+ * replaces are superseded, and d takes over the sysfs directory of the one
+ * at the same start sector (the directory's name depends only on the
+ * mapped device and the start).  Targets of d's own table are siblings.
+ */
 static void dmr_take_over(struct dmr_dev *d)
 {
 	struct mapped_device *md = dm_table_get_md(d->ti->table);
@@ -276,11 +290,15 @@ static void dmr_take_over(struct dmr_dev *d)
 
 	mutex_lock(&dmr_devices_lock);
 	list_for_each_entry(o, &dmr_devices, list) {
-		if (o == d || o->superseded || dm_table_get_md(o->ti->table) != md)
+		if (o == d || o->superseded || dm_table_get_md(o->ti->table) != md ||
+		    o->ti->table == d->ti->table)
 			continue;
 		o->superseded = true;
 		dmr_retire_stats(o);
-		if (dmr_sysfs_attach(d, o))
+	}
+	list_for_each_entry(o, &dmr_devices, list) {
+		if (!d->sdev && o->superseded && o->sdev && dm_table_get_md(o->ti->table) == md &&
+		    o->ti->begin == d->ti->begin && dmr_sysfs_attach(d, o))
 			DMWARN("%s: no sysfs directory after reload", dmr_name(d));
 	}
 	if (!d->sdev && dmr_sysfs_attach(d, NULL))
@@ -304,10 +322,12 @@ static void dmr_unregister(struct dmr_dev *d)
 static void dmr_free(struct dmr_dev *d)
 {
 	dmr_scanner_exit(d);
+	cancel_work_sync(&d->event_work);	/* a failed ctr may have raised an event */
 	if (d->wq)
 		destroy_workqueue(d->wq);
 	bioset_exit(&d->bs);
 	free_percpu(d->pcpu);
+	kfree(d->probe_buf);
 	dmr_meta_free(d);
 	if (d->spare_dev)
 		dm_put_device(d->ti, d->spare_dev);
@@ -369,8 +389,13 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	d->ti = ti;
 	d->read_retries = DMR_DEFAULT_READ_RETRIES;
 	mutex_init(&d->meta_lock);
+	mutex_init(&d->move_lock);
 	spin_lock_init(&d->lock);
 	bio_list_init(&d->deferred);
+	bio_list_init(&d->held);
+	init_waitqueue_head(&d->wk_wait);
+	ratelimit_state_init(&d->log_rs, 5 * HZ, 10);
+	ratelimit_set_flags(&d->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	INIT_WORK(&d->worker, dmr_worker);
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
@@ -405,7 +430,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	d->pcpu = alloc_percpu(struct dmr_pcpu);
-	if (!d->pcpu || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
+	d->probe_buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!d->pcpu || !d->probe_buf || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
 		ti->error = "Cannot allocate I/O state";
 		goto bad;
 	}
@@ -428,7 +454,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			  &ti->error);
 	if (r)
 		goto bad_unregister;
-	d->reload_on_resume = reloading;
+	WRITE_ONCE(d->reload_on_resume, reloading);
 	dmr_publish(d);
 
 	ti->num_flush_bios = 2;
@@ -451,7 +477,6 @@ static void dmr_dtr(struct dm_target *ti)
 	dmr_scanner_stop(d);
 	dmr_unregister(d);
 	flush_workqueue(d->wq);
-	cancel_work_sync(&d->event_work);
 	dmr_free(d);
 }
 
@@ -459,6 +484,12 @@ static void dmr_dtr(struct dm_target *ti)
 static void dmr_presuspend(struct dm_target *ti)
 {
 	dmr_scanner_stop(ti->private);
+}
+
+/* The suspend failed (e.g. interrupted): the device stays live, so must its scanner. */
+static void dmr_presuspend_undo(struct dm_target *ti)
+{
+	dmr_scanner_start(ti->private);
 }
 
 /* Everything in flight has finished: make staged state durable. */
@@ -488,7 +519,7 @@ static int dmr_preresume(struct dm_target *ti)
 			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
 	if (!r) {
 		dmr_publish(d);
-		d->reload_on_resume = false;
+		WRITE_ONCE(d->reload_on_resume, false);
 	} else {
 		DMERR("%s: cannot reload metadata: %s", dmr_name(d), error);
 	}
@@ -532,9 +563,9 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		       reads, writes, dmr_health(d), d->block_size,
 		       READ_ONCE(d->meta.seq), d->meta.pair_uuid);
 		DMEMIT(" scan_active=%d scan_cursor=%llu scan_passes=%llu scan_warnings=%llu scan_errors=%llu",
-		       d->scan.in_pass, d->scan.in_pass ? d->scan.cursor :
-		       READ_ONCE(d->meta.scan.cursor), READ_ONCE(d->meta.scan.passes),
+		       READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), READ_ONCE(d->meta.scan.passes),
 		       READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors));
+		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);
@@ -602,6 +633,7 @@ static struct target_type dmr_target = {
 	.map = dmr_map,
 	.end_io = dmr_end_io,
 	.presuspend = dmr_presuspend,
+	.presuspend_undo = dmr_presuspend_undo,
 	.postsuspend = dmr_postsuspend,
 	.preresume = dmr_preresume,
 	.resume = dmr_resume,

@@ -90,12 +90,13 @@ main=$(mkloop 16 random)
 spare=$(mkloop 8)
 mk_remap r0 "$main" "$spare" >/dev/null
 dmsetup message r0 0 remap 100 >/dev/null
-dev_dir=$root/devices/r0
-check "devices/r0 exists" test -d $dev_dir
-check "devices/r0/stats" grep -q "remapped=1 " $dev_dir/stats
-check "devices/r0/health" grep -qx "[0-9]*" $dev_dir/health
-check "devices/r0/scan" grep -q "^active=[01] cursor=" $dev_dir/scan
-check "devices/r0/trigger_health_scan is 0200" test "$(stat -c %a $dev_dir/trigger_health_scan)" = 200
+dev_dir=$(dev_dir r0)
+check "devices/dm-<minor> exists" test -d $dev_dir
+check "devices/dm-<minor>/name is r0" grep -qx r0 $dev_dir/name
+check "devices/dm-<minor>/stats" grep -q "remapped=1 " $dev_dir/stats
+check "devices/dm-<minor>/health" grep -qx "[0-9]*" $dev_dir/health
+check "devices/dm-<minor>/scan" grep -q "^active=[01] cursor=" $dev_dir/scan
+check "devices/dm-<minor>/trigger_health_scan is 0200" test "$(stat -c %a $dev_dir/trigger_health_scan)" = 200
 check "device_list lists r0" grep -q "^r0 $(cat /sys/block/${main#/dev/}/dev) $(cat /sys/block/${spare#/dev/}/dev) $(field r0 uuid) 1 [0-9]*$" $root/discovery/device_list
 check "discovery_stats counts one device" grep -q "active_devices=1" $root/stats/discovery_stats
 dd if=/dev/mapper/r0 of=/dev/null bs=4k count=100 iflag=direct status=none
@@ -104,10 +105,44 @@ echo 1 >$root/config/reset_stats
 check "reset_stats zeroes reads" grep -q "^reads=0 " $root/stats/global_stats
 dmsetup reload r0 --table "$(dmsetup table r0)"
 dmsetup resume r0
-check "devices/r0 survives a reload" grep -q "remapped=1 " $dev_dir/stats
+check "devices/dm-<minor> survives a reload" grep -q "remapped=1 " $dev_dir/stats
 check "still one device after reload" grep -q "active_devices=1" $root/stats/discovery_stats
+# A rename: the directory stays, its name file follows.
+dmsetup rename r0 r0new
+_dmr_forget dm r0
+_dmr_register dm r0new
+check "name follows a rename" grep -qx r0new $dev_dir/name
+check "device_list still lists it" grep -q " $(field r0new uuid) " $root/discovery/device_list
+# A new device may take the old name: no clash.
+main2=$(mkloop 16 random)
+spare2=$(mkloop 8)
+mk_remap r0 "$main2" "$spare2" >/dev/null
+check "a new device can reuse a renamed device's old name" grep -qx r0 "$(dev_dir r0)/name"
 dm_remove r0
-check "devices/r0 removed with the device" test ! -e $dev_dir
+dmsetup rename r0new r0
+_dmr_forget dm r0new
+_dmr_register dm r0
+# Two remap-v4 targets in one table: two directories.
+half=$(($(sectors "$main2") / 2))
+if dmsetup create two <<<"0 $half remap-v4 $main2 $spare2
+$half $half remap-v4 $main $spare" 2>/dev/null; then
+    _dmr_register dm two
+    fail "two targets, one using r0's devices, accepted"
+else
+    pass "a target using another device's main/spare is refused"
+fi
+main3=$(mkloop 16 random)
+spare3=$(mkloop 8)
+dm_create two "0 $half remap-v4 $main2 $spare2
+$half $half remap-v4 $main3 $spare3" >/dev/null
+d2=$(dev_dir two)
+check "first target's directory" grep -qx two "$d2/name"
+check "second target's directory (start sector added)" grep -qx two "$d2-$half/name"
+check "no duplicate-name warning" bash -c "! dmesg | grep -q 'duplicate filename'"
+dm_remove two
+check "both removed with the device" test ! -e "$d2" -a ! -e "$d2-$half"
+dm_remove r0
+check "devices/dm-<minor> removed with the device" test ! -e $dev_dir
 check "device_list empty" test -z "$(cat $root/discovery/device_list)"
 
 # trigger_discovery: a KOBJ_CHANGE uevent (read straight from the kernel's

@@ -36,7 +36,7 @@ echo 1048576 >$h/scan_rate_kib
 echo 1 >$h/health_scanning
 for _ in $(seq 240); do [[ $(field r0 scan_passes) == 1 ]] && break; sleep 0.5; done
 expect_field r0 scan_passes 1
-scanned=$(sed -n 's/.* scanned=\([0-9]*\) .*/\1/p' /sys/kernel/dm-remap-v4/devices/r0/scan)
+scanned=$(sed -n 's/.* scanned=\([0-9]*\) .*/\1/p' $(dev_dir r0)/scan)
 check "second activation scanned only the rest ($scanned = 131072 - $saved blocks)" test "$scanned" = $((131072 - saved))
 dm_remove r0
 check "completed pass committed" grep -qx "scan_passes: 1" <("$DMR_META" dump "$spare")

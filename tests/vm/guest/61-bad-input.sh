@@ -181,8 +181,9 @@ log "after remove: $("$DMR_META" dump "$fspare" | grep -E '^(seq|spare_used):' |
 # --- sysfs ----------------------------------------------------------------------------
 root=/sys/kernel/dm-remap-v4
 mk_remap r0 "$main" "$spare" >/dev/null
+d=devices/$(basename "$(dev_dir r0)")
 for f in stats/global_stats stats/health_stats discovery/device_list config/version_info \
-    devices/r0/stats devices/r0/health devices/r0/scan; do
+    $d/name $d/stats $d/health $d/scan; do
     before=$(cat "$root/$f")
     # kernfs refuses to open a file without a write bit for writing, even
     # for root (EACCES), before any store method is looked for.
@@ -196,7 +197,7 @@ for f in stats/global_stats stats/health_stats discovery/device_list config/vers
         config/* | discovery/*) check "$f unchanged" test "$(cat "$root/$f")" = "$before" ;;
     esac
 done
-for f in health/trigger_health_scan discovery/trigger_discovery config/reset_stats devices/r0/trigger_health_scan; do
+for f in health/trigger_health_scan discovery/trigger_discovery config/reset_stats $d/trigger_health_scan; do
     if err=$(cat "$root/$f" 2>&1 >/dev/null); then fail "$f (write-only) can be read"; else
         if grep -q "Permission denied" <<<"$err"; then pass "$f cannot be read (EACCES)"; else
             fail "$f cannot be read, but with: $err"
@@ -204,12 +205,12 @@ for f in health/trigger_health_scan discovery/trigger_discovery config/reset_sta
     fi
 done
 for v in $'\n' "scan scan" "SCAN" "2" "scan2"; do
-    if printf '%s' "$v" >"$root/devices/r0/trigger_health_scan" 2>/dev/null; then
-        fail "devices/r0/trigger_health_scan accepted '$v'"
+    if printf '%s' "$v" >"$root/$d/trigger_health_scan" 2>/dev/null; then
+        fail "$d/trigger_health_scan accepted '$v'"
     else
-        pass "devices/r0/trigger_health_scan refuses '${v//$'\n'/\\n}'"
+        pass "$d/trigger_health_scan refuses '${v//$'\n'/\\n}'"
     fi
 done
-check "devices/r0/trigger_health_scan takes 'scan'" bash -c "echo scan >$root/devices/r0/trigger_health_scan"
+check "$d/trigger_health_scan takes 'scan'" bash -c "echo scan >$root/$d/trigger_health_scan"
 dm_remove r0
 finish

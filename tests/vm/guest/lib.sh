@@ -104,17 +104,27 @@ load_dm() {
 # load_module: dm core + our module (its kernel dependencies first, since
 # insmod does not resolve them); verify the target registered.
 load_module() {
+    local ko=${1:-$DMR_KO}
     require_ko
+    [[ -f $ko ]] || die "missing $ko (run 'make module-all')"
     load_dm
     local deps d
-    deps=$(modinfo -F depends "$DMR_KO" 2>/dev/null || true)
+    deps=$(modinfo -F depends "$ko" 2>/dev/null || true)
     for d in ${deps//,/ }; do
-        modprobe "$d" || die "cannot load dependency $d of $DMR_KO"
+        modprobe "$d" || die "cannot load dependency $d of $ko"
     done
     if [[ ! -d /sys/module/dm_remap_v4 ]]; then
-        insmod "$DMR_KO" || die "insmod $DMR_KO failed"
+        insmod "$ko" || die "insmod $ko failed"
     fi
     dmsetup targets | grep -q '^remap-v4 ' || die "remap-v4 target not registered after insmod"
+}
+# load_module_fault: the test-only build with fault injection points
+# (kernel/dmr-fault.h), built by `make module-all` next to the normal one.
+load_module_fault() {
+    require_ko
+    load_module "${DMR_KO%/*}/fault/dm-remap-v4.ko"
+    [[ -e /sys/module/dm_remap_v4/parameters/fault_move_delay_ms ]] ||
+        die "the loaded dm-remap-v4 has no fault injection parameters"
 }
 unload_module() {
     rmmod dm_remap_v4
@@ -184,6 +194,10 @@ linear_with_errors_table() {
     if ((pos < size)); then
         echo "$pos $((size - pos)) linear $dev $pos"
     fi
+}
+# dm_kname NAME: the kernel name of a dm device (dm-<minor>, as in /sys/block).
+dm_kname() {
+    echo "dm-$(dmsetup info -c --noheadings -o minor "$1" | tr -d ' ')"
 }
 # dm_create NAME TABLE: create a dm device (removed at exit); prints its path.
 dm_create() {

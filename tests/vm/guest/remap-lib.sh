@@ -21,6 +21,11 @@ mk_remap() {
     shift 3
     dm_create "$name" "$(remap_table "$main" "$spare" "$@")"
 }
+# dev_dir NAME: the device's directory in /sys/kernel/dm-remap-v4/devices,
+# named like /sys/block/dm-<minor> (a rename does not change it).
+dev_dir() {
+    echo "/sys/kernel/dm-remap-v4/devices/$(dm_kname "$1")"
+}
 # field NAME KEY: value of KEY=... in `dmsetup status NAME`.
 field() {
     dmsetup status "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-remap v4 fault injection (debug builds only; see dmr-fault.h).
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/delay.h>
+#include <linux/atomic.h>
+
+#include "dm-remap.h"
+#include "dmr-fault.h"
+
+static unsigned long long fault_map_block;
+module_param(fault_map_block, ullong, 0644);
+MODULE_PARM_DESC(fault_map_block, "Block whose writes fault_map_delay_ms delays in map");
+
+static unsigned int fault_map_delay_ms;
+module_param(fault_map_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fault_map_delay_ms, "One-shot: spin in map after the table load (ms)");
+
+static unsigned int fault_move_delay_ms;
+module_param(fault_move_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fault_move_delay_ms, "One-shot: sleep in a block move while writes are held (ms)");
+
+static unsigned int fault_worker_delay_ms;
+module_param(fault_worker_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fault_worker_delay_ms, "One-shot: sleep at the start of the error worker (ms)");
+
+/* Take a one-shot delay: returns it and resets the parameter. */
+static unsigned int dmr_fault_take(unsigned int *param)
+{
+	return xchg(param, 0);
+}
+
+/* Called inside rcu_read_lock(): may not sleep, so it spins. */
+void dmr_fault_map(u64 lblock)
+{
+	unsigned int ms;
+
+	if (!READ_ONCE(fault_map_delay_ms) || lblock != READ_ONCE(fault_map_block))
+		return;
+	ms = dmr_fault_take(&fault_map_delay_ms);
+	if (ms) {
+		DMINFO("fault injection: map of block %llu delayed %u ms", lblock, ms);
+		mdelay(ms);
+	}
+}
+
+void dmr_fault_move(void)
+{
+	unsigned int ms = dmr_fault_take(&fault_move_delay_ms);
+
+	if (ms) {
+		DMINFO("fault injection: block move delayed %u ms", ms);
+		msleep(ms);
+	}
+}
+
+void dmr_fault_worker(void)
+{
+	unsigned int ms = dmr_fault_take(&fault_worker_delay_ms);
+
+	if (ms) {
+		DMINFO("fault injection: worker delayed %u ms", ms);
+		msleep(ms);
+	}
+}
