@@ -100,6 +100,7 @@ static ssize_t health_stats_show(struct kobject *k, struct kobj_attribute *a, ch
 	struct dmr_totals t;
 	unsigned int active;
 	u64 pct100 = 0;
+	u32 frac;
 
 	mutex_lock(&dmr_devices_lock);
 	dmr_global_totals(&t, &active);
@@ -107,9 +108,10 @@ static ssize_t health_stats_show(struct kobject *k, struct kobj_attribute *a, ch
 	/* Share of wall-clock time a scanner spent waiting for its reads. */
 	if (t.uptime_ms)
 		pct100 = div64_u64(t.scan_ms * 10000, t.uptime_ms);
-	return sysfs_emit(buf, "scans=%llu blocks_scanned=%llu warnings=%llu errors=%llu pending=%llu suspicious=%llu scan_ms=%llu overhead_pct=%llu.%02llu scan_interval_h=%u\n",
+	pct100 = div_u64_rem(pct100, 100, &frac);
+	return sysfs_emit(buf, "scans=%llu blocks_scanned=%llu warnings=%llu errors=%llu pending=%llu suspicious=%llu scan_ms=%llu overhead_pct=%llu.%02u scan_interval_h=%u\n",
 			  t.scans, t.blocks_scanned, t.warnings, t.scan_errors, t.pending,
-			  t.suspicious, t.scan_ms, pct100 / 100, pct100 % 100,
+			  t.suspicious, t.scan_ms, pct100, frac,
 			  READ_ONCE(dmr_settings.scan_interval_hours));
 }
 

@@ -4,8 +4,8 @@
  * inside the kernel module and in userspace (daemon, tools, unit tests).
  *
  * The shared code only uses: __u8/__u32/__u64, __le32/__le64, the
- * dmr_*_to_* byte-order helpers below, memcpy/memset/memcmp and
- * dmr_crc32().  Nothing here allocates memory.
+ * dmr_*_to_* byte-order helpers below, dmr_div_u64(), memcpy/memset/memcmp
+ * and dmr_crc32().  Nothing here allocates memory.
  */
 #ifndef DM_REMAP_COMPAT_H
 #define DM_REMAP_COMPAT_H
@@ -15,6 +15,7 @@
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/build_bug.h>
+#include <linux/math64.h>
 #include <asm/byteorder.h>
 
 #define dmr_cpu_to_le32(x)	cpu_to_le32(x)
@@ -22,6 +23,8 @@
 #define dmr_le32_to_cpu(x)	le32_to_cpu(x)
 #define dmr_le64_to_cpu(x)	le64_to_cpu(x)
 #define DMR_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
+/* 64-by-32 division: a plain '/' on a u64 does not link on 32-bit kernels. */
+#define dmr_div_u64(n, d)	div_u64((n), (d))
 
 #else /* userspace */
 #include <linux/types.h>	/* __u32, __le32, ... from linux-libc-dev */
@@ -45,6 +48,7 @@
 #else
 #define DMR_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
 #endif
+#define dmr_div_u64(n, d)	((__u64)(n) / (__u32)(d))
 #endif /* __KERNEL__ */
 
 #endif /* DM_REMAP_COMPAT_H */

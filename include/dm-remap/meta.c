@@ -56,7 +56,7 @@ size_t dmr_meta_encoded_len(__u32 nr_extents)
 
 __u64 dmr_meta_main_blocks(const struct dmr_meta *m)
 {
-	return m->main_sectors / (m->block_size / 512u);
+	return dmr_div_u64(m->main_sectors, m->block_size / 512u);
 }
 
 /* NUL-terminated printable ASCII, and zeros after the terminator. */
@@ -98,7 +98,7 @@ enum dmr_status dmr_meta_init(struct dmr_meta *m, __u64 main_sectors,
 	m->spare_sectors = spare_sectors;
 	m->block_size = block_size;
 	m->data_start = DMR_DATA_START_SECTOR;
-	m->spare_blocks = (spare_sectors - DMR_DATA_START_SECTOR) / (block_size / 512u);
+	m->spare_blocks = dmr_div_u64(spare_sectors - DMR_DATA_START_SECTOR, block_size / 512u);
 	return DMR_OK;
 }
 
@@ -111,7 +111,8 @@ enum dmr_status dmr_meta_validate(const struct dmr_meta *m, __u32 *scratch)
 	if (m->seq == 0 || !dmr_block_size_valid(m->block_size) ||
 	    m->data_start != DMR_DATA_START_SECTOR ||
 	    m->spare_sectors < DMR_DATA_START_SECTOR + DMR_MIN_DATA_SECTORS ||
-	    m->spare_blocks != (m->spare_sectors - DMR_DATA_START_SECTOR) / (m->block_size / 512u) ||
+	    m->spare_blocks != dmr_div_u64(m->spare_sectors - DMR_DATA_START_SECTOR,
+					 m->block_size / 512u) ||
 	    m->spare_used > m->spare_blocks)
 		return DMR_E_GEOMETRY;
 	main_blocks = dmr_meta_main_blocks(m);

@@ -99,9 +99,10 @@ inj_pid=$!
 ctl_pid=$!
 
 # Message flood.  `remap` may fail only because the block is remapped
-# already; every other message must succeed, the bogus one must fail.
+# already or (EBUSY) while the device is suspended; every other message
+# must succeed, the bogus one must fail.
 (
-    n=0 bad_ok=0 r=0
+    n=0 bad_ok=0 r=0 busy=0
     : >/tmp/manual
     while ((SECONDS < deadline)); do
         dmsetup message r0 0 list >/dev/null || { echo "list failed"; exit 1; }
@@ -109,18 +110,25 @@ ctl_pid=$!
         dmsetup message r0 0 help >/dev/null || { echo "help failed"; exit 1; }
         dmsetup message r0 0 clear_stats || { echo "clear_stats failed"; exit 1; }
         if dmsetup message r0 0 bogus 2>/dev/null; then bad_ok=$((bad_ok + 1)); fi
-        ((n % 10 == 0)) && { dmsetup message r0 0 scan || { echo "scan failed"; exit 1; }; }
+        # remap and scan are refused (EBUSY) while the suspend loop has the
+        # device suspended; that is the only other refusal allowed.
+        if ((n % 10 == 0)) && ! out=$(dmsetup message r0 0 scan 2>&1); then
+            grep -q "Device or resource busy" <<<"$out" || { echo "scan failed: $out"; exit 1; }
+            busy=$((busy + 1))
+        fi
         s=$(((RANDOM * 32768 + RANDOM) % size))
         if out=$(dmsetup message r0 0 remap "$s" 2>&1); then
             echo "$s" >>/tmp/manual
             r=$((r + 1))
-        elif ! in_dmesg "remap: block $s is already remapped"; then
+        elif grep -q "Device or resource busy" <<<"$out"; then
+            busy=$((busy + 1))
+        elif ! in_dmesg "remap: sector $s (block $s) is already remapped"; then
             echo "remap $s failed: $out"
             exit 1
         fi
         n=$((n + 1))
     done
-    echo "message rounds: $n, manual remaps: $r"
+    echo "message rounds: $n, manual remaps: $r, refused while suspended: $busy"
     ((bad_ok == 0)) || { echo "bogus message accepted $bad_ok times"; exit 1; }
 ) &
 msg_pid=$!

@@ -171,12 +171,12 @@ if dmsetup message full0 0 remap 60000 >/dev/null 2>&1; then fail "remap into a 
 fi
 expect_field full0 extents 21824
 check "full-table refusal committed nothing" test "$(field full0 seq)" = "$seq0"
-# Reported, not asserted (see docs/BAD-INPUT.md): the spare block handed
-# out before the insert failed stays used and is committed with the next
-# commit (here the one at removal).
-log "spare_used before $used0, after the refused remap $(field full0 spare_used)"
+# The spare block handed out before the insert failed is given back: no
+# leak, and nothing left dirty for the removal to commit.
+expect_field full0 spare_used "$used0"
 dm_remove full0
-log "after remove: $("$DMR_META" dump "$fspare" | grep -E '^(seq|spare_used):' | tr '\n' ' ')"
+check "nothing committed at removal either" grep -qx "seq: $seq0" <<<"$("$DMR_META" dump "$fspare" | grep '^seq:')"
+check "no spare block leaked" grep -qx "spare_used: $used0" <<<"$("$DMR_META" dump "$fspare" | grep '^spare_used:')"
 
 # --- sysfs ----------------------------------------------------------------------------
 root=/sys/kernel/dm-remap-v4
