@@ -90,6 +90,7 @@ struct dmr_scanner {
 	bool manual;			/* this pass was triggered by hand */
 	bool need_commit;		/* pending blocks found: commit soon */
 	bool busy;			/* foreground I/O seen at this batch's start */
+	bool device_error;		/* a non-media read error ended this batch */
 	void *buf;			/* one chunk */
 	u64 cursor;			/* next block of the current pass (ditto) */
 	u64 last_fg;			/* foreground I/O count at the last batch */
@@ -134,6 +135,7 @@ struct dmr_dev {
 	u64 move_start, move_end;
 	int epoch;
 	int main_failed;		/* main errors everywhere: see dmr_main_failing() */
+	unsigned long main_probe_next;	/* jiffies: no new probe before */
 	/* Blocks [wk_start, wk_end) the worker is writing, if wk_busy (under lock). */
 	bool wk_busy;
 	u64 wk_start, wk_end;
@@ -154,7 +156,6 @@ struct dmr_dev {
 	bool dirty;			/* staged changes not yet committed */
 	bool reload_on_resume;		/* a reload: re-read metadata at preresume */
 	bool nospc_logged;
-	void *probe_buf;		/* one block, for the worker's probe reads */
 
 	/* Bios the worker must finish: error retries, held and pending writes. */
 	spinlock_t lock;
@@ -168,6 +169,7 @@ struct dmr_dev {
 	struct dmr_scanner scan;
 	struct dmr_sysfs_dev *sdev;	/* devices/<name>, under dmr_devices_lock */
 	bool superseded;		/* replaced by a reloaded table */
+	bool active;			/* resumed at least once: counted in totals */
 	char name[DM_NAME_LEN];		/* dm device name at load time */
 	struct ratelimit_state log_rs;	/* per-device limit on per-block log lines */
 	atomic_t log_missed;		/* lines suppressed since the last one logged */
@@ -244,6 +246,8 @@ int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 		void *buf, unsigned int len, blk_opf_t opf);
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out);
 void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
+bool dmr_media_errno(int r);
+bool dmr_main_failing(struct dmr_dev *d, u64 lblock);
 
 /* dmr-metadata.c */
 int dmr_meta_alloc(struct dmr_dev *d);

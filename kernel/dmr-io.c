@@ -44,6 +44,12 @@ static bool dmr_media_error(blk_status_t st)
 	return st == BLK_STS_IOERR || st == BLK_STS_MEDIUM || st == BLK_STS_PROTECTION;
 }
 
+/* The errno forms of the statuses above (what submit_bio_wait returns). */
+bool dmr_media_errno(int r)
+{
+	return r == -EIO || r == -ENODATA || r == -EILSEQ;
+}
+
 /*
  * Synchronous I/O on a kernel buffer (kmalloc'ed or vmalloc'ed), from the
  * device's own bioset: this runs on the WQ_MEM_RECLAIM workqueues, which
@@ -220,7 +226,8 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 /* The main device answered: it has not failed (again). */
 static void dmr_main_ok(struct dmr_dev *d)
 {
-	if (unlikely(READ_ONCE(d->main_failed)) && xchg(&d->main_failed, 0))
+	if (unlikely(READ_ONCE(d->main_failed)) && xchg(&d->main_failed, 0) &&
+	    dmr_log_allowed(d))
 		DMINFO("%s: main device %s responds again", dmr_name(d), d->main_dev->name);
 }
 
@@ -275,9 +282,7 @@ static blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_
 	struct bio *clone;
 	blk_status_t st;
 
-	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &d->bs);
-	if (!clone)
-		return BLK_STS_RESOURCE;
+	clone = bio_alloc_clone(bdev, bio, GFP_NOIO, &d->bs);	/* mempool: never NULL */
 	bio_trim(clone, pos - io->lsector, len);
 	clone->bi_iter.bi_sector = sector;
 	clone->bi_opf = opf;
@@ -293,6 +298,17 @@ static blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io)
 	return bio_op(bio) | REQ_SYNC | io->flags;
 }
 
+/*
+ * The same, made durable on completion: REQ_FUA, for REQ_OP_WRITE only
+ * (the block layer refuses FUA on WRITE_ZEROES since 6.3; zeroes written
+ * to the spare are made durable by the commit that follows, whose first
+ * copy is written with REQ_PREFLUSH).
+ */
+static blk_opf_t dmr_write_opf_fua(struct bio *bio, struct dmr_io *io)
+{
+	return dmr_write_opf(bio, io) | (bio_op(bio) == REQ_OP_WRITE ? REQ_FUA : 0);
+}
+
 static bool dmr_auto_remap(struct dmr_dev *d)
 {
 	return dmr_mode(d) == DMR_MODE_RW && !d->no_auto_remap;
@@ -301,31 +317,48 @@ static bool dmr_auto_remap(struct dmr_dev *d)
 /*
  * A media error hits a few sectors; a device that is gone, or whose path
  * failed, errors everywhere.  Before bisecting a failure and spending spare
- * blocks on it, read one block at each of two places far from it: if both
- * fail as well, the device has failed.  Its I/O then fails with the error
- * the device gave, nothing is remapped or marked pending, a dm event is
- * raised and it is logged once (status: main_state=failed).
+ * blocks on it (or marking blocks pending or unreadable), read one block at
+ * each of two places far from it: if both fail as well, the device has
+ * failed.  Its I/O then fails with the error the device gave, nothing is
+ * remapped or marked, a dm event is raised and it is logged (status:
+ * main_state=failed).  While it is failed, the probe is repeated at most
+ * once a second: the bios in between fail at once.  The next I/O that
+ * succeeds on main clears the state (dmr_main_ok).  May sleep.
  */
-static bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
+bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 {
 	u64 nblocks = dmr_block(d, d->ti->len);
 	u64 probe[2] = { lblock + nblocks / 2, lblock + nblocks / 4 + 1 };
 	unsigned int i;
+	bool alive = false;
+	void *buf;
 
-	for (i = 0; i < ARRAY_SIZE(probe); i++) {
+	if (READ_ONCE(d->main_failed) &&
+	    time_before(jiffies, READ_ONCE(d->main_probe_next)))
+		return true;
+	if (nblocks < 4)
+		return false;		/* nowhere else to probe */
+	buf = kmalloc(d->block_size, GFP_NOIO);
+	if (!buf)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(probe) && !alive; i++) {
 		/* lblock < nblocks, so one subtraction brings it in range. */
 		u64 b = probe[i] >= nblocks ? probe[i] - nblocks : probe[i];
 
-		if (!dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), d->probe_buf,
-				 d->block_size, REQ_OP_READ | REQ_SYNC)) {
-			dmr_main_ok(d);
-			return false;
-		}
+		alive = !dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), buf,
+				     d->block_size, REQ_OP_READ | REQ_SYNC);
 	}
+	kfree(buf);
+	if (alive) {
+		dmr_main_ok(d);
+		return false;
+	}
+	WRITE_ONCE(d->main_probe_next, jiffies + HZ);
 	if (!xchg(&d->main_failed, 1)) {
-		DMERR("%s: main device %s fails everywhere (sector %llu and two probe reads): passing errors up, not using the spare",
-		      dmr_name(d), d->main_dev->name,
-		      (unsigned long long)dmr_block_sector(d, lblock));
+		if (dmr_log_allowed(d))
+			DMERR("%s: main device %s fails everywhere (sector %llu and two probe reads): passing errors up, not using the spare",
+			      dmr_name(d), d->main_dev->name,
+			      (unsigned long long)dmr_block_sector(d, lblock));
 		schedule_work(&d->event_work);
 	}
 	return true;
@@ -358,8 +391,7 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	if (!dmr_auto_remap(d) || dmr_spare_alloc(d, add.len, &add.sblock))
 		goto fail;
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev,
-			   dmr_spare_sector(d, add.sblock),
-			   dmr_write_opf(bio, io) | REQ_FUA);
+			   dmr_spare_sector(d, add.sblock), dmr_write_opf_fua(bio, io));
 	if (bst) {
 		dmr_spare_unalloc(d, add.len, add.sblock);
 		atomic64_inc(&d->stats.spare_errors);
@@ -382,7 +414,7 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	d->dirty = true;
 	mutex_unlock(&d->meta_lock);
 	atomic64_add(add.len, &d->stats.remaps);
-	dmr_warn_limited(d, "%s: write error: sectors %llu-%llu remapped to the spare",
+	dmr_warn_limited(d, "%s: target sectors %llu-%llu remapped to the spare",
 			 dmr_name(d), (unsigned long long)pos, (unsigned long long)(pos + len - 1));
 	return BLK_STS_OK;
 fail:
@@ -465,13 +497,13 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
 	u64 lblock = dmr_block(d, pos);
 	sector_t sector = dmr_spare_sector(d, e->sblock + (lblock - e->lblock)) +
 			  (pos & ((1u << d->block_shift) - 1));
-	blk_opf_t opf = dmr_write_opf(bio, io);
+	/* An UNREADABLE block's data must be durable before the flag is cleared. */
+	blk_opf_t opf = e->flags & DMR_EXT_UNREADABLE ? dmr_write_opf_fua(bio, io) :
+			dmr_write_opf(bio, io);
 	u64 first, last;
 	enum dmr_status st;
 	blk_status_t bst;
 
-	if (e->flags & DMR_EXT_UNREADABLE)
-		opf |= REQ_FUA;		/* durable before the flag is cleared */
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev, sector, opf);
 	if (bst) {
 		atomic64_inc(&d->stats.spare_errors);
@@ -596,6 +628,8 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
 	unsigned int i;
 	blk_status_t st;
 
+	if (READ_ONCE(d->main_failed) && dmr_main_failing(d, dmr_block(d, io->lsector)))
+		return orig ? orig : BLK_STS_IOERR;	/* no retries on a failed device */
 	for (i = 0; i < d->read_retries; i++) {
 		st = dmr_clone_io(d, bio, io, io->lsector, len, d->main_dev->bdev,
 				  io->lsector, REQ_OP_READ | REQ_SYNC);
@@ -646,15 +680,10 @@ static void dmr_main_exit(struct dmr_dev *d)
 	wake_up_all(&d->wk_wait);
 }
 
-/* Is the worker writing none of blocks [start, end)? */
+/* Is the worker writing none of blocks [start, end)?  d->lock held. */
 static bool dmr_worker_clear_of(struct dmr_dev *d, u64 start, u64 end)
 {
-	bool clear;
-
-	spin_lock_irq(&d->lock);
-	clear = !d->wk_busy || d->wk_end <= start || d->wk_start >= end;
-	spin_unlock_irq(&d->lock);
-	return clear;
+	return !d->wk_busy || d->wk_end <= start || d->wk_start >= end;
 }
 
 void dmr_worker(struct work_struct *work)
@@ -693,7 +722,7 @@ void dmr_worker(struct work_struct *work)
 	}
 	/* Group commit: one metadata update for everything staged above. */
 	mutex_lock(&d->meta_lock);
-	if (d->dirty) {
+	if (d->dirty && dmr_mode(d) != DMR_MODE_FAIL) {
 		if (dmr_meta_commit(d) == 0) {
 			dmr_publish(d);
 		} else {
@@ -743,7 +772,9 @@ static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
 			break;
 		usleep_range(100, 200);
 	}
-	wait_event(d->wk_wait, dmr_worker_clear_of(d, start, end));
+	spin_lock_irq(&d->lock);
+	wait_event_lock_irq(d->wk_wait, dmr_worker_clear_of(d, start, end), d->lock);
+	spin_unlock_irq(&d->lock);
 }
 
 /*
@@ -859,7 +890,17 @@ int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out)
 		goto out;
 	dmr_quiesce_begin(d, lblock, lblock + 1);
 	dmr_fault_move();
-	if (dmr_read_main_block(d, lblock, buf)) {
+	r = dmr_read_main_block(d, lblock, buf);
+	if (r) {
+		/*
+		 * Only a media error on a device that still answers elsewhere
+		 * means the data is lost; a path or device failure must not
+		 * discard data that is intact on main.
+		 */
+		if (!dmr_media_errno(r) || dmr_main_failing(d, lblock)) {
+			dmr_quiesce_end(d, false);
+			goto out;
+		}
 		add.flags = DMR_EXT_UNREADABLE;
 		DMWARN("%s: sector %llu unreadable: remapped without data, reads fail until it is written",
 		       dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));

@@ -280,7 +280,7 @@ int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock)
 	if (d->meta.spare_used + nblocks > d->meta.spare_blocks) {
 		if (!d->nospc_logged)
 			DMERR("%s: spare device is full (%llu blocks used): new bad blocks will fail with EIO",
-			      d->name, d->meta.spare_used);
+			      dmr_name(d), d->meta.spare_used);
 		d->nospc_logged = true;
 		return -ENOSPC;
 	}

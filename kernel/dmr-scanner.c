@@ -41,6 +41,7 @@
 #define DMR_SCAN_BATCH_CHUNKS	16
 #define DMR_SCAN_COMMIT_BATCHES	16
 #define DMR_SCAN_FIRST_DELAY	60	/* seconds */
+#define DMR_SCAN_RETRY_DELAY	60	/* seconds, after a device (not media) error */
 #define DMR_SCAN_MAX_WARNED	65536	/* blocks whose warnings we remember */
 
 static struct workqueue_struct *dmr_scan_wq;
@@ -115,18 +116,37 @@ static void dmr_scan_error_block(struct dmr_dev *d, u64 lblock)
 	d->scan.need_commit = true;
 }
 
+/*
+ * A scan read failed: is it a bad block?  Only a media error on a device
+ * that still answers elsewhere (dmr_main_failing) is; anything else (a
+ * path, timeout or device failure) ends the batch without marking anything,
+ * and the pass resumes at the same place later.
+ */
+static bool dmr_scan_media_error(struct dmr_dev *d, int r, u64 lblock, bool probe)
+{
+	if (dmr_media_errno(r) && !(probe && dmr_main_failing(d, lblock)))
+		return true;
+	d->scan.device_error = true;
+	return false;
+}
+
 static void dmr_scan_narrow_errors(struct dmr_dev *d, u64 lblock, u64 n)
 {
 	u64 half = n / 2;
 	s64 ms;
+	int r;
 
 	if (n == 1) {
 		dmr_scan_error_block(d, lblock);
 		return;
 	}
-	if (dmr_scan_read(d, lblock, half, &ms))
+	r = dmr_scan_read(d, lblock, half, &ms);
+	if (r && dmr_scan_media_error(d, r, lblock, false))
 		dmr_scan_narrow_errors(d, lblock, half);
-	if (dmr_scan_read(d, lblock + half, n - half, &ms))
+	if (d->scan.device_error)
+		return;
+	r = dmr_scan_read(d, lblock + half, n - half, &ms);
+	if (r && dmr_scan_media_error(d, r, lblock + half, false))
 		dmr_scan_narrow_errors(d, lblock + half, n - half);
 }
 
@@ -183,21 +203,24 @@ static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
 static void dmr_scan_narrow_slow(struct dmr_dev *d, u64 lblock, u64 n)
 {
 	unsigned int warn_ms = READ_ONCE(dmr_settings.scan_warn_ms);
-	u64 half = n / 2;
+	u64 part[2][2] = { { lblock, n / 2 }, { lblock + n / 2, n - n / 2 } };
+	unsigned int i;
 	s64 ms;
+	int r;
 
 	if (n == 1) {
 		dmr_scan_slow_block(d, lblock);
 		return;
 	}
-	if (dmr_scan_read(d, lblock, half, &ms))
-		dmr_scan_narrow_errors(d, lblock, half);
-	else if (ms > warn_ms)
-		dmr_scan_narrow_slow(d, lblock, half);
-	if (dmr_scan_read(d, lblock + half, n - half, &ms))
-		dmr_scan_narrow_errors(d, lblock + half, n - half);
-	else if (ms > warn_ms)
-		dmr_scan_narrow_slow(d, lblock + half, n - half);
+	for (i = 0; i < 2 && !d->scan.device_error; i++) {
+		r = dmr_scan_read(d, part[i][0], part[i][1], &ms);
+		if (r) {
+			if (dmr_scan_media_error(d, r, part[i][0], false))
+				dmr_scan_narrow_errors(d, part[i][0], part[i][1]);
+		} else if (ms > warn_ms) {
+			dmr_scan_narrow_slow(d, part[i][0], part[i][1]);
+		}
+	}
 }
 
 /* Scan an unmapped run. */
@@ -205,9 +228,12 @@ static void dmr_scan_run(struct dmr_dev *d, u64 lblock, u64 n)
 {
 	unsigned int bytes = (unsigned int)(n << (d->block_shift + SECTOR_SHIFT));
 	s64 ms;
+	int r;
 
-	if (dmr_scan_read(d, lblock, n, &ms)) {
-		dmr_scan_narrow_errors(d, lblock, n);
+	r = dmr_scan_read(d, lblock, n, &ms);
+	if (r) {
+		if (dmr_scan_media_error(d, r, lblock, true))
+			dmr_scan_narrow_errors(d, lblock, n);
 	} else if (ms > READ_ONCE(dmr_settings.scan_warn_ms)) {
 		dmr_scan_narrow_slow(d, lblock, n);
 	} else if (!memchr_inv(d->scan.buf, 0, bytes) ||
@@ -221,7 +247,7 @@ static void dmr_scan_range(struct dmr_dev *d, u64 lblock, u64 n)
 {
 	u64 pos = lblock, end = lblock + n;
 
-	while (pos < end) {
+	while (pos < end && !d->scan.device_error) {
 		const struct dmr_table *t;
 		bool mapped;
 		u64 next;
@@ -332,8 +358,18 @@ static void dmr_scan_work(struct work_struct *work)
 		u64 n = min(chunk, main_blocks - s->cursor);
 
 		dmr_scan_range(d, s->cursor, n);
+		if (s->device_error)
+			break;		/* rescan this chunk when the device answers */
 		WRITE_ONCE(s->cursor, s->cursor + n);
 		bytes += n << (d->block_shift + SECTOR_SHIFT);
+	}
+	if (s->device_error) {
+		s->device_error = false;
+		dmr_warn_limited(d, "%s: health scan paused at sector %llu: main device errors that are not media errors",
+				 dmr_name(d), (unsigned long long)dmr_block_sector(d, s->cursor));
+		dmr_scan_commit(d, false);
+		dmr_scan_queue(s, DMR_SCAN_RETRY_DELAY * HZ);
+		return;
 	}
 	if (s->cursor >= main_blocks) {
 		WRITE_ONCE(s->in_pass, false);

@@ -74,8 +74,8 @@ static void dmr_global_totals(struct dmr_totals *sum, unsigned int *active)
 	spin_unlock(&dmr_retired_lock);
 	*active = 0;
 	list_for_each_entry(d, &dmr_devices, list) {
-		if (d->superseded)
-			continue;
+		if (d->superseded || !READ_ONCE(d->active))
+			continue;	/* replaced, or loaded but never resumed */
 		dmr_dev_totals(d, &t);
 		dmr_totals_add(sum, &t);
 		(*active)++;
@@ -190,6 +190,7 @@ static ssize_t trigger_health_scan_store(struct kobject *k, struct kobj_attribut
 
 static ssize_t device_list_show(struct kobject *k, struct kobj_attribute *a, char *buf)
 {
+	char name[DM_NAME_LEN];
 	struct dmr_dev *d;
 	int len = 0;
 
@@ -198,10 +199,13 @@ static ssize_t device_list_show(struct kobject *k, struct kobj_attribute *a, cha
 		u64 remapped, pending;
 		u32 nr;
 
-		if (d->superseded)
+		if (d->superseded || !READ_ONCE(d->active))
 			continue;
 		dmr_count_published(d, &remapped, &pending, &nr);
-		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n", dmr_name(d),
+		/* The live name: it follows dmsetup rename. */
+		if (dm_copy_name_and_uuid(dm_table_get_md(d->ti->table), name, NULL))
+			strscpy(name, dmr_name(d), sizeof(name));
+		len += sysfs_emit_at(buf, len, "%s %s %s %pUb %llu %u\n", name,
 				     d->main_dev->name, d->spare_dev->name,
 				     d->meta.pair_uuid, remapped, dmr_health(d));
 	}

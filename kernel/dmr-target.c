@@ -18,6 +18,7 @@
 #include <linux/log2.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
+#include <linux/sched/mm.h>
 
 #include "dm-remap.h"
 
@@ -327,7 +328,6 @@ static void dmr_free(struct dmr_dev *d)
 		destroy_workqueue(d->wq);
 	bioset_exit(&d->bs);
 	free_percpu(d->pcpu);
-	kfree(d->probe_buf);
 	dmr_meta_free(d);
 	if (d->spare_dev)
 		dm_put_device(d->ti, d->spare_dev);
@@ -430,8 +430,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	d->pcpu = alloc_percpu(struct dmr_pcpu);
-	d->probe_buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!d->pcpu || !d->probe_buf || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
+	if (!d->pcpu || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
 		ti->error = "Cannot allocate I/O state";
 		goto bad;
 	}
@@ -508,12 +507,15 @@ static int dmr_preresume(struct dm_target *ti)
 {
 	struct dmr_dev *d = ti->private;
 	char *error = NULL;
+	unsigned int noio;
 	int r = 0;
 
+	/* The device is suspended: no allocation here may wait for its I/O. */
+	noio = memalloc_noio_save();
 	if (!d->sdev)
 		dmr_take_over(d);
 	if (!d->reload_on_resume)
-		return 0;
+		goto out;
 	mutex_lock(&d->meta_lock);
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
 			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
@@ -524,12 +526,17 @@ static int dmr_preresume(struct dm_target *ti)
 		DMERR("%s: cannot reload metadata: %s", dmr_name(d), error);
 	}
 	mutex_unlock(&d->meta_lock);
+out:
+	memalloc_noio_restore(noio);
 	return r;
 }
 
 static void dmr_resume(struct dm_target *ti)
 {
-	dmr_scanner_start(ti->private);
+	struct dmr_dev *d = ti->private;
+
+	WRITE_ONCE(d->active, true);
+	dmr_scanner_start(d);
 }
 
 static void dmr_status(struct dm_target *ti, status_type_t type,

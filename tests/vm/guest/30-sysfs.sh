@@ -112,7 +112,7 @@ dmsetup rename r0 r0new
 _dmr_forget dm r0
 _dmr_register dm r0new
 check "name follows a rename" grep -qx r0new $dev_dir/name
-check "device_list still lists it" grep -q " $(field r0new uuid) " $root/discovery/device_list
+check "device_list lists it under its new name" grep -q "^r0new .* $(field r0new uuid) " $root/discovery/device_list
 # A new device may take the old name: no clash.
 main2=$(mkloop 16 random)
 spare2=$(mkloop 8)
