@@ -35,7 +35,7 @@ while read -r name file test; do
     "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --log "$log" \
         --env DMR_KO="$work/ko/dm-remap-v4.ko" -- "$repo/tests/vm/guest/$test.sh" \
         >/dev/null 2>&1 || rc=$?
-    why=$(grep -a 'FAIL:' "$log" | head -n 2 | tr -d '\r' | sed 's/^\[[^]]*\] FAIL: //' | paste -sd';' || true)
+    why=$(grep -a 'FAIL:' "$log" | head -n 2 | tr -d '\r' | sed 's/.*FAIL: //' | paste -sd';' || true)
     if ((rc == 1)) && [[ -n $why ]]; then
         echo "PASS $kver $name: $test caught it: $why"
         passed=$((passed + 1))
