@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """apply.py MUTANTS.TXT list | apply NAME KERNEL_DIR: list the mutants
-("name file test" per line) or apply one to a copy of kernel/."""
+("name file test kernel-glob" per line) or apply one to a copy of kernel/."""
 import sys
 
 
@@ -10,8 +10,11 @@ def parse(path):
         if line.startswith('#') and cur is None:
             continue
         if line.startswith('@@ '):
-            name, file, test = line[3:].split()
-            cur = {'name': name, 'file': file, 'test': test, 'old': [], 'new': [], 'side': 'old'}
+            words = line[3:].split()
+            name, file, test = words[:3]
+            kernels = words[3] if len(words) > 3 else '*'
+            cur = {'name': name, 'file': file, 'test': test, 'kernels': kernels,
+                   'old': [], 'new': [], 'side': 'old'}
             mutants.append(cur)
         elif cur is not None and line == '==':
             cur['side'] = 'new'
@@ -27,7 +30,7 @@ def main():
     mutants = parse(sys.argv[1])
     if sys.argv[2] == 'list':
         for m in mutants:
-            print(m['name'], m['file'], m['test'])
+            print(m['name'], m['file'], m['test'], m['kernels'])
         return
     name, kdir = sys.argv[3], sys.argv[4]
     m = next(m for m in mutants if m['name'] == name)

@@ -15,8 +15,10 @@ kver=${KVER:-$("$repo/tests/vm/kernels.sh" | tail -n 1)}
 mkdir -p "$repo/build/vm/tmp" "$repo/build/vm/logs/mutants"
 want=" $* "
 passed=0 failed=0
-while read -r name file test; do
+while read -r name file test kernels; do
     [[ $want == "  " || $want == *" $name "* ]] || continue
+    # shellcheck disable=SC2053
+    [[ $kver == $kernels ]] || { echo "SKIP $kver $name: applies to $kernels only"; continue; }
     work=$(mktemp -d "$repo/build/vm/tmp/mutant-$name.XXXXXX")
     for variant in normal fault; do
         mkdir -p "$work/$variant"
