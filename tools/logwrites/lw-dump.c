@@ -108,31 +108,32 @@ static const struct {
 
 static const char *logpath;
 
-/* A bad or truncated log: what is wrong, on stderr, after what was listed. */
+/* Say what is wrong on stderr, after what was listed, and exit with code. */
+static _Noreturn void vdie(int code, const char *what, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "lw-dump: %s: %s", logpath, what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+/* A bad or truncated log. */
 static _Noreturn void bad_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "lw-dump: %s: bad log: ", logpath);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_BAD_LOG);
+	vdie(EXIT_BAD_LOG, "bad log: ", fmt, ap);
 }
 
+/* Anything else (open, read, output). */
 static _Noreturn void fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "lw-dump: %s: ", logpath);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_FAILURE);
+	vdie(EXIT_FAILURE, "", fmt, ap);
 }
 
 static uint64_t le64(const unsigned char *p)

@@ -6,11 +6,7 @@
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 modprobe dm-delay
-h=/sys/kernel/dm-remap-v4/health
-echo 0 >$h/health_scanning       # no automatic pass; we trigger one
-echo 1048576 >$h/scan_rate_kib
-echo 100 >$h/scan_warn_ms
-echo 100 >$h/marginal_remap_percent
+scan_test_settings 100
 
 size=$((32 * 2048))
 s1=10240 n1=8       # slow region read only by the scanner

@@ -9,11 +9,7 @@
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 modprobe dm-delay
-h=/sys/kernel/dm-remap-v4/health
-echo 0 >$h/health_scanning # no automatic pass; we trigger them
-echo 1048576 >$h/scan_rate_kib
-echo 100 >$h/scan_warn_ms
-echo 100 >$h/marginal_remap_percent
+scan_test_settings 100
 disk=$(mkloop 16 random)
 size=$(sectors "$disk")
 main=$(dm_create main0 "0 8 delay $disk 0 400 $disk 0 0

@@ -93,6 +93,16 @@ write_only_bad_table() {
     ((pos < size)) && echo "$pos $((size - pos)) linear $disk $pos"
     return 0
 }
+# scan_test_settings WARN_MS: scanner settings for the scanner tests: no
+# automatic pass (they trigger one), no rate limit, the given slowness
+# threshold, and every marginal block moved.
+scan_test_settings() {
+    local h=/sys/kernel/dm-remap-v4/health
+    echo 0 >$h/health_scanning
+    echo 1048576 >$h/scan_rate_kib
+    echo "$1" >$h/scan_warn_ms
+    echo 100 >$h/marginal_remap_percent
+}
 # load_remap: the module with the background scanner off, so tests of the
 # I/O path see deterministic counters (the scanner has its own tests).
 load_remap() {
