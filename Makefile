@@ -7,7 +7,13 @@ REPO := $(CURDIR)
 KVERS = $(shell tests/vm/kernels.sh 2>/dev/null)
 # The default kernel: KVER=... overrides, else the newest usable one.
 KVER ?= $(lastword $(KVERS))
-KDIR ?= /lib/modules/$(KVER)/build
+# A kernel's build tree (KDIR for M= builds): /lib/modules/<v>/build, or the
+# debug kernel's tree under build/debug-kernel/ (see tests/vm/kernels.sh).
+KDIR ?= $(or $(shell tests/vm/kernels.sh --info '$(KVER)' 2>/dev/null | sed -n 's/^kdir=//p'),/lib/modules/$(KVER)/build)
+# The debug kernel(s) built by tools/debug-kernel/build.sh (`make test-debug`);
+# never in KVERS, so `make test` does not run on them.  Recursive: evaluated
+# when a recipe runs, i.e. after `debug-kernel` built it.
+DEBUG_KVERS = $(shell tests/vm/kernels.sh --debug 2>/dev/null)
 CMAKE_BUILD := build/cmake
 JOBS ?= $(shell nproc)
 
@@ -17,7 +23,8 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
-        test-long bench fuzz demo clean
+        debug-kernel module-debug test-debug test-long bench fuzz demo clean \
+        clean-debug-kernel
 
 all: module userspace
 
@@ -31,11 +38,12 @@ help:
 	@echo "make test        unit tests + VM tests on every kernel (what CI runs)"
 	@echo "make test-unit   GoogleTest suites via ctest"
 	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
+	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
 	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
-	@echo "make clean       remove build outputs"
+	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
 
 deps:
 	tools/install-deps.sh
@@ -49,10 +57,16 @@ module-all:
 	@test -n "$(KVERS)" || { echo "no usable kernel: run make deps"; exit 1; }
 	@set -e; for v in $(KVERS); do \
 	  d=build/kmod/$$v; mkdir -p $$d; \
+	  kd=$$(tests/vm/kernels.sh --info $$v | sed -n 's/^kdir=//p'); \
 	  $(call copy_sources,$$d); \
 	  echo "== module for $$v"; \
-	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 modules; \
+	  $(MAKE) -s -C $$kd M=$(REPO)/$$d/kernel W=1 modules; \
 	  cp $$d/kernel/dm-remap-v4.ko $$d/dm-remap-v4.ko; \
+	  f=$$d/fault; mkdir -p $$f; \
+	  $(call copy_sources,$$f); \
+	  echo "== module with fault injection (tests only) for $$v"; \
+	  $(MAKE) -s -C $$kd M=$(REPO)/$$f/kernel W=1 DMR_FAULT_INJECT=1 modules; \
+	  cp $$f/kernel/dm-remap-v4.ko $$f/dm-remap-v4.ko; \
 	done
 
 sparse:
@@ -79,6 +93,26 @@ test-vm: module-all userspace
 test: deps module-all userspace
 	tools/run-tests.sh
 
+# The debug kernel: Debian's linux-source-6.1 with lockdep, KASAN, debug
+# objects and list debugging, built once per machine into build/debug-kernel/
+# (about 20 min on 2 cores; cached afterwards).  Never installed on the host.
+debug-kernel:
+	tools/debug-kernel/build.sh
+
+# module-all for the debug kernel only (its own build tree as KDIR).
+module-debug: debug-kernel
+	@test -n "$(DEBUG_KVERS)" || { echo "no debug kernel in build/debug-kernel"; exit 1; }
+	$(MAKE) module-all KVERS="$(DEBUG_KVERS)"
+
+# The VM suite (guest + host tests) on the debug kernel only; a KASAN report,
+# lockdep splat, ODEBUG or list corruption report fails the test (run-vm.sh
+# exit 122).  Slow: TCG + KASAN + lockdep, timeouts come from kernels.sh --info.
+test-debug: deps debug-kernel module-debug userspace
+	@test -n "$(DEBUG_KVERS)" || { echo "no debug kernel in build/debug-kernel"; exit 1; }
+	@mkdir -p build
+	set -o pipefail; KVER=$(lastword $(DEBUG_KVERS)) tests/vm/run-suite.sh $(TESTS) 2>&1 | \
+	  tee build/vm-suite-debug.log
+
 # The long forms of the power-cut test, the stress test and fuzzing
 # (`make test` runs the short forms), on every kernel.
 PC_CYCLES ?= 20
@@ -96,6 +130,10 @@ fuzz:
 demo: deps module-all userspace
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
 
+# Keeps build/debug-kernel: it takes an hour to build.
 clean:
 	-$(MAKE) -C $(KDIR) M=$(REPO)/kernel clean >/dev/null 2>&1
-	rm -rf build
+	-find build -mindepth 1 -maxdepth 1 ! -name debug-kernel -exec rm -rf {} + 2>/dev/null
+
+clean-debug-kernel:
+	rm -rf build/debug-kernel

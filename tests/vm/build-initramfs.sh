@@ -1,8 +1,10 @@
 #!/bin/bash
-# build-initramfs.sh <kver> <out.cpio.gz>
+# build-initramfs.sh <kver> <out.cpio.gz> [<moddir>]
 #
 # Builds the tiny busybox initramfs used by run-vm.sh.  Its /init loads the
-# virtio/9p/overlay modules for <kver>, mounts the host root (9p tag
+# virtio/9p/overlay modules for <kver> (from <moddir>, default
+# /lib/modules/<kver>; it must end in /lib/modules/<kver>, e.g. the debug
+# kernel's build/debug-kernel/lib/modules/<kver>), mounts the host root (9p tag
 # "hostroot", read-only) under a tmpfs-backed overlay, chroots into it and
 # runs the job named by `dmr.job=<abs path>` on the kernel command line.
 # Afterwards it prints the guest dmesg between markers and `DMR_EXIT=<rc>`,
@@ -12,12 +14,18 @@
 # (or than the kernel's modules.dep).
 set -euo pipefail
 
-if (($# != 2)); then
-    echo "usage: $0 <kver> <out.cpio.gz>" >&2
+if (($# != 2 && $# != 3)); then
+    echo "usage: $0 <kver> <out.cpio.gz> [<moddir>]" >&2
     exit 2
 fi
 kver=$1
 out=$2
+moddir=${3:-/lib/modules/$kver}
+# modinfo -b takes the root the module tree hangs off.
+case $moddir in
+    */lib/modules/"$kver") modroot=${moddir%/lib/modules/"$kver"} ;;
+    *) echo "build-initramfs: <moddir> must end in /lib/modules/$kver: $moddir" >&2; exit 2 ;;
+esac
 
 busybox=/bin/busybox
 for tool in cpio gzip modinfo; do
@@ -29,7 +37,7 @@ if command -v file >/dev/null && ! LC_ALL=C file -L "$busybox" | grep -q 'static
     echo "build-initramfs: $busybox is not static (apt-get install busybox-static)" >&2
     exit 1
 fi
-[[ -d /lib/modules/$kver/kernel ]] || { echo "build-initramfs: no /lib/modules/$kver" >&2; exit 1; }
+[[ -d $moddir/kernel ]] || { echo "build-initramfs: no $moddir" >&2; exit 1; }
 
 # Modules needed before the 9p root can be mounted, in load order.  Missing
 # ones are skipped (e.g. fscache was folded into netfs in 6.x), builtin ones
@@ -51,14 +59,14 @@ resolve() {
     local name=$1 path dep deps
     [[ -n ${seen[$name]:-} ]] && return 0
     seen[$name]=1
-    if ! path=$(modinfo -k "$kver" -n "$name" 2>/dev/null); then
+    if ! path=$(modinfo -b "${modroot:-/}" -k "$kver" -n "$name" 2>/dev/null); then
         echo "build-initramfs: $kver: module $name not found, skipping" >&2
         return 0
     fi
     if [[ $path == "(builtin)" ]]; then
         return 0
     fi
-    deps=$(modinfo -k "$kver" -F depends "$name" 2>/dev/null || true)
+    deps=$(modinfo -b "${modroot:-/}" -k "$kver" -F depends "$name" 2>/dev/null || true)
     for dep in ${deps//,/ }; do
         resolve "$dep"
     done
@@ -140,9 +148,10 @@ done
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower \
     || die "mount 9p hostroot"
 [ -f "/lower$JOB" ] || die "job $JOB not found on host root"
-# vm.conf (written by run-vm.sh) sets DMR_EXPOSE and DMR_OUTS.
+# vm.conf (written by run-vm.sh) sets DMR_EXPOSE, DMR_OUTS and DMR_KMODDIR.
 DMR_EXPOSE=
 DMR_OUTS=
+DMR_KMODDIR=
 conf=/lower${JOB%/*}/vm.conf
 [ -f "$conf" ] && . "$conf"
 
@@ -166,6 +175,13 @@ mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || die "mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs $R/run || die "mount /run"
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# A kernel not installed on the host (the debug kernel): its modules dir,
+# a host path, becomes /lib/modules/<kver> for modprobe and modinfo.
+if [ -n "$DMR_KMODDIR" ]; then
+    kmods=$R/lib/modules/$(uname -r)
+    mkdir -p "$kmods" && mount -o bind "/lower$DMR_KMODDIR" "$kmods" \
+        || die "bind $DMR_KMODDIR at /lib/modules/$(uname -r)"
+fi
 # Host paths the job needs (repo, job dir) that the tmpfs mounts above hide.
 for p in $DMR_EXPOSE; do
     case $p in

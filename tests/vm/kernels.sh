@@ -1,17 +1,94 @@
 #!/bin/bash
-# List kernel versions usable for VM tests, oldest first, one per line.
-# Usable = headers (/lib/modules/<v>/build, to build the module) AND a
-# bootable image (/boot/vmlinuz-<v>).  If KVER is set, only that version is
-# checked and printed; it is an error (exit 1) if it is not usable.
+# kernels.sh                 Debian kernels usable for VM tests, oldest first,
+#                            one per line: headers (/lib/modules/<v>/build, to
+#                            build the module) AND an image (/boot/vmlinuz-<v>).
+#                            This is what `make test` runs on.
+# kernels.sh --debug         the debug kernel(s) built by tools/debug-kernel/build.sh
+#                            under build/debug-kernel/ (never installed on the
+#                            host); exit 1 if there is none.  `make test-debug`.
+# kernels.sh --info <v>      how to build for and boot kernel <v>, as key=value
+#                            lines (see kernel_info below); exit 1 if unusable.
+# If KVER is set (first two forms), only that version is checked and printed;
+# it is an error (exit 1) if it is not usable.  KVER may name a debug kernel.
+# DMR_DEBUG_KERNEL_DIR: where build.sh put the debug kernel (default
+# <repo>/build/debug-kernel).
 set -euo pipefail
 
-usable() {
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+repo=$(cd "$here/../.." && pwd -P)
+dk=${DMR_DEBUG_KERNEL_DIR:-$repo/build/debug-kernel}
+
+usable_debian() {
     [[ -d /lib/modules/$1/build && -f /boot/vmlinuz-$1 ]]
 }
+usable_debug() {
+    [[ -f $dk/boot/vmlinuz-$1 && -f $dk/lib/modules/$1/modules.dep && -d $dk/lib/modules/$1/build ]]
+}
+usable() {
+    usable_debian "$1" || usable_debug "$1"
+}
+
+# kernel_info <v>: what run-vm.sh, run-suite.sh, build-initramfs.sh and the
+# Makefile need to know about a kernel.  Debug kernels are much slower under
+# TCG (KASAN + lockdep: boots take minutes) and KASAN needs more memory, so
+# they get longer default timeouts and more RAM (VM_TIMEOUT, VM_BOOT_TIMEOUT
+# and VM_MEM still override).
+#   image=        kernel image for QEMU -kernel
+#   moddir=       its /lib/modules/<v> (on the host)
+#   kdir=         build tree for out-of-tree modules (make -C <kdir> M=...)
+#   config=       its .config
+#   debug=        1 for a debug kernel from build/debug-kernel, else 0
+#   timeout=      default per-test timeout, s       (VM_TIMEOUT)
+#   boot_timeout= default boot watchdog, s           (VM_BOOT_TIMEOUT)
+#   mem=          default guest RAM, MB              (VM_MEM)
+#   cmdline=      extra kernel command line words
+#   host_env=     extra KEY=VALUE words for host tests (run-suite.sh)
+kernel_info() {
+    local v=$1 cmdline=
+    if usable_debian "$v"; then
+        # KFENCE (6.12) ships with sampling off (interval 0): turn it on so
+        # it catches some out-of-bounds and use-after-free accesses.
+        if grep -qx 'CONFIG_KFENCE=y' "/boot/config-$v" 2>/dev/null; then
+            cmdline=kfence.sample_interval=10
+        fi
+        printf '%s\n' "image=/boot/vmlinuz-$v" "moddir=/lib/modules/$v" \
+            "kdir=/lib/modules/$v/build" "config=/boot/config-$v" debug=0 \
+            timeout=300 boot_timeout=120 mem=2048 "cmdline=$cmdline" host_env=
+    elif usable_debug "$v"; then
+        # Not kasan_multi_shot: the first KASAN report fails the run already,
+        # and a systematic one then floods the console until the timeout.
+        # FIRST_START: 60-powercut's first guess of when its writer starts
+        # after QEMU does (25 s on Debian kernels).
+        printf '%s\n' "image=$dk/boot/vmlinuz-$v" "moddir=$dk/lib/modules/$v" \
+            "kdir=$dk/lib/modules/$v/build" "config=$dk/boot/config-$v" debug=1 \
+            timeout=1200 boot_timeout=600 mem=3072 cmdline= \
+            "host_env=FIRST_START=150"
+    else
+        return 1
+    fi
+}
+
+mode=list
+case ${1:-} in
+    --debug) mode=debug ;;
+    --info)
+        kernel_info "${2:?usage: $0 --info <kver>}" || {
+            echo "kernels.sh: kernel ${2} is not usable (need /lib/modules/$2/build and /boot/vmlinuz-$2, or a debug build in $dk)" >&2
+            exit 1
+        }
+        exit 0
+        ;;
+    "") ;;
+    *) echo "usage: $0 [--debug | --info <kver>]" >&2; exit 2 ;;
+esac
 
 if [[ -n ${KVER:-} ]]; then
+    if [[ $mode == debug ]] && ! usable_debug "$KVER"; then
+        echo "kernels.sh: KVER=$KVER is not a debug kernel in $dk" >&2
+        exit 1
+    fi
     if ! usable "$KVER"; then
-        echo "kernels.sh: KVER=$KVER is not usable (need /lib/modules/$KVER/build and /boot/vmlinuz-$KVER)" >&2
+        echo "kernels.sh: KVER=$KVER is not usable (need /lib/modules/$KVER/build and /boot/vmlinuz-$KVER, or a debug build in $dk)" >&2
         exit 1
     fi
     echo "$KVER"
@@ -20,14 +97,27 @@ fi
 
 found=()
 shopt -s nullglob
-for img in /boot/vmlinuz-*; do
-    v=${img#/boot/vmlinuz-}
-    if usable "$v"; then
-        found+=("$v")
+if [[ $mode == debug ]]; then
+    for img in "$dk"/boot/vmlinuz-*; do
+        v=${img##*/vmlinuz-}
+        if usable_debug "$v"; then
+            found+=("$v")
+        fi
+    done
+    if ((${#found[@]} == 0)); then
+        echo "kernels.sh: no debug kernel in $dk (run tools/debug-kernel/build.sh)" >&2
+        exit 1
     fi
-done
-if ((${#found[@]} == 0)); then
-    echo "kernels.sh: no usable kernel (need /boot/vmlinuz-<v> and /lib/modules/<v>/build)" >&2
-    exit 1
+else
+    for img in /boot/vmlinuz-*; do
+        v=${img#/boot/vmlinuz-}
+        if usable_debian "$v"; then
+            found+=("$v")
+        fi
+    done
+    if ((${#found[@]} == 0)); then
+        echo "kernels.sh: no usable kernel (need /boot/vmlinuz-<v> and /lib/modules/<v>/build)" >&2
+        exit 1
+    fi
 fi
 printf '%s\n' "${found[@]}" | sort -V

@@ -2,17 +2,20 @@
 # run-suite.sh [TEST...]
 #
 # Runs guest tests, each in a fresh VM, on every kernel from kernels.sh
-# (KVER=<v> restricts to one).  Tests are tests/vm/guest/NN-*.sh (name starts
-# with a digit; other files there, like lib.sh, are helpers), in sorted
-# order, then tests/vm/host/NN-*.sh (host scripts that boot VMs themselves,
-# e.g. across a reboot; they get KVER), or the named ones ("00-harness",
-# "00-harness.sh" or a path).
+# (KVER=<v> restricts to one; KVER=<debug kver> runs on the debug kernel from
+# build/debug-kernel, which is never in the default list).  Tests are
+# tests/vm/guest/NN-*.sh (name starts with a digit; other files there, like
+# lib.sh, are helpers), in sorted order, then tests/vm/host/NN-*.sh (host
+# scripts that boot VMs themselves, e.g. across a reboot; they get KVER), or
+# the named ones ("00-harness", "00-harness.sh" or a path).
 #
 # Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (failure details go
 # to stderr), then `N passed, M failed`; exits 1 if any failed.
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
-# VM_TIMEOUT: per-test timeout in seconds (default 300).
+# VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
+# timeout= in kernels.sh --info).  Host tests also get the kernel's host_env
+# (e.g. FIRST_START for 60-powercut on the slow debug kernel).
 # VM_ENV: "KEY=VALUE ..." passed to every guest test (run-vm.sh --env), and
 # to host tests in their environment; e.g. DMR_STRESS_SECONDS=600.
 #
@@ -22,7 +25,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
-timeout_s=${VM_TIMEOUT:-300}
 read -r -a vm_env <<<"${VM_ENV:-}"
 env_args=()
 for kv in "${vm_env[@]}"; do
@@ -60,6 +62,9 @@ mapfile -t kernels < <("$here/kernels.sh")
 passed=0
 failed=0
 for kver in "${kernels[@]}"; do
+    info=$("$here/kernels.sh" --info "$kver")
+    timeout_s=${VM_TIMEOUT:-$(sed -n 's/^timeout=//p' <<<"$info")}
+    read -r -a host_env <<<"$(sed -n 's/^host_env=//p' <<<"$info")"
     logdir=$repo/build/vm/logs/$kver
     mkdir -p "$logdir"
     for t in "${tests[@]}"; do
@@ -72,7 +77,7 @@ for kver in "${kernels[@]}"; do
         rc=0
         if [[ $t == */host/* ]]; then
             # Multi-boot tests drive run-vm.sh themselves, on the host.
-            env "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$timeout_s" "$t" >"$log" 2>&1 || rc=$?
+            env "${host_env[@]}" "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$timeout_s" "$t" >"$log" 2>&1 || rc=$?
         else
             "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
                 --out "$out" "${env_args[@]}" -- "$t" >/dev/null 2>&1 || rc=$?

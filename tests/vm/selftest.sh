@@ -3,6 +3,10 @@
 # (a harness that always says PASS is worse than none).  Boots 6 VMs,
 # about 2 minutes.  Kernel: $KVER, else run-vm.sh's default (newest).
 #
+#   dmesg-patterns  no VM: the checkers' report lines (KASAN, KFENCE, lockdep,
+#                 sleeping in atomic, ODEBUG, list corruption, hung task) fail a
+#                 run (run-vm.sh --scan-log -> 122); the banners the same
+#                 checkers print at every boot do not
 #   exit-status   guest `exit 3` -> run-vm returns 3; also checks cwd, args,
 #                 DMR_* and --env plumbing from inside the guest
 #   dmesg-check   guest writes "WARNING: test" to /dev/kmsg -> returns 122
@@ -56,6 +60,51 @@ result() {
     fi
     why=
 }
+
+# --- dmesg-patterns ----------------------------------------------------------------
+# First lines of real reports (one per checker), then boot banners of a
+# debug kernel (tools/debug-kernel) and of 6.12 with KFENCE on.
+cat >"$work/bad-lines" <<'EOF'
+[   41.102345] BUG: KASAN: slab-use-after-free in dmr_end_io+0x1c/0x40 [dm_remap_v4]
+[   41.102345] BUG: KASAN: use-after-free in dmr_end_io+0x1c/0x40 [dm_remap_v4]
+[   41.102345] general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000 [#1] PREEMPT SMP KASAN
+[   41.102345] BUG: KFENCE: out-of-bounds read in dmr_parse+0x2a/0x90 [dm_remap_v4]
+[   41.102345] WARNING: possible circular locking dependency detected
+[   41.102345] WARNING: possible recursive locking detected
+[   41.102345] WARNING: inconsistent lock state
+[   41.102345] WARNING: suspicious RCU usage
+[   41.102345] INFO: trying to register non-static key.
+[   41.102345] turning off the locking correctness validator.
+[   41.102345] BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580
+[   41.102345] ODEBUG: free active (active state 0) object: 00000000c0ffee00 object type: timer_list hint: dmr_timer+0x0/0x20 [dm_remap_v4]
+[   41.102345] list_add corruption. prev->next should be next (ffff888003a1b2c8), but was ffff888003a1b2d0. (prev=ffff888003a1b2c8).
+[   41.102345] list_del corruption, ffff888003a1b2c8->next is LIST_POISON1 (dead000000000100)
+[   41.102345] list_add double add: new=ffff888003a1b2c8, prev=ffff888003a1b2c8, next=ffff888003a1b2d0.
+[   41.102345] INFO: lockdep is turned off.
+[   41.102345] INFO: task kworker/u4:2:57 blocked for more than 60 seconds.
+[   41.102345] watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [fio:812]
+EOF
+cat >"$work/clean-lines" <<'EOF'
+[    0.000000] kasan: KernelAddressSanitizer initialized (generic)
+[    0.000000] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar
+[    0.000000] rcu: 	RCU lockdep checking is enabled.
+[    0.000000] rcu: 	RCU callback double-/use-after-free debug is enabled.
+[    0.000000] ... MAX_LOCKDEP_SUBCLASSES:  8
+[    0.000000] ... MAX_LOCKDEP_ENTRIES:     32768
+[    0.000000] kfence: initialized - using 2097152 bytes for 255 objects at 0x(____ptrval____)-0x(____ptrval____)
+[   12.345678] dm-remap-v4: r0: remapped 8 blocks
+EOF
+t0=$SECONDS
+while IFS= read -r line; do
+    printf '%s\n' "$line" >"$work/one-line"
+    rc=0
+    "$here/run-vm.sh" --scan-log "$work/one-line" >/dev/null || rc=$?
+    ((rc == 122)) || why+="${why:+; }not caught (rc $rc): ${line#*] }"
+done <"$work/bad-lines"
+rc=0
+"$here/run-vm.sh" --scan-log "$work/clean-lines" >"$work/clean-hits" || rc=$?
+((rc == 0)) || why+="${why:+; }clean boot lines flagged: $(tr '\n' '|' <"$work/clean-hits")"
+result dmesg-patterns "$t0"
 
 # --- exit-status ---------------------------------------------------------------
 cat >"$work/exit3.sh" <<'EOF'

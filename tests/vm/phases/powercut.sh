@@ -85,7 +85,7 @@ case $phase in
         kbad=0
         # The console shows no kernel messages now, and this boot never
         # reaches run-vm.sh's dmesg check: report kernel trouble ourselves.
-        bad_re='Oops|BUG:|WARNING:|general protection|kernel BUG|Call Trace|UBSAN|KASAN|lockdep|possible circular locking|INFO: task .* blocked'
+        bad_re=$(grep -v -e '^#' -e '^$' "$(dirname "$0")/../kernel-log-bad.re" | paste -sd '|')
         # snap: the published remap list as one console write (cat of a
         # file), framed so the host only uses complete snapshots.
         snap() {
