@@ -23,7 +23,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
-        debug-kernel module-debug test-debug test-long bench fuzz demo clean \
+        debug-kernel module-debug test-debug test-long test-mutants bench fuzz demo clean \
         clean-debug-kernel
 
 all: module userspace
@@ -39,7 +39,8 @@ help:
 	@echo "make test-unit   GoogleTest suites via ctest"
 	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
 	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
-	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing"
+	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing, mutants"
+	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
@@ -119,6 +120,10 @@ PC_CYCLES ?= 20
 STRESS_SECONDS ?= 600
 test-long: deps module-all userspace
 	PC_CYCLES=$(PC_CYCLES) STRESS_SECONDS=$(STRESS_SECONDS) tools/run-long-tests.sh
+
+# The mutants of tests/vm/mutants/mutants.txt on KVER (default: the newest kernel).
+test-mutants: module-all userspace
+	KVER=$(KVER) tests/vm/mutants/run.sh
 
 bench: deps module-all userspace
 	tools/bench/run.sh

@@ -6,7 +6,9 @@
 #   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
 #     must fail the power-cut test (proof that the test can fail);
 #   * the stress test for STRESS_SECONDS (default 600) with STRESS_BAD
-#     (default 5000) bad ranges appearing live.
+#     (default 5000) bad ranges appearing live;
+#   * tests/vm/mutants/run.sh: every mutant of the kernel review fixes must
+#     be caught by the VM test that guards it.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,10 @@ for kver in "${kernels[@]}"; do
         VM_ENV="DMR_STRESS_SECONDS=${STRESS_SECONDS:-600} DMR_STRESS_BAD=${STRESS_BAD:-5000} DMR_STRESS_STEPS=25" \
         KVER=$kver tests/vm/run-suite.sh 40-stress-live || rc=$?
     result "$kver stress ${STRESS_SECONDS:-600}s" $rc
+    echo "=== $kver: the VM tests catch each mutant of the review fixes"
+    rc=0
+    KVER=$kver tests/vm/mutants/run.sh || rc=$?
+    result "$kver review-fix mutants" $rc
 done
 
 echo "$passed passed, $failed failed"
