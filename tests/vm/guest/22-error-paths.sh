@@ -12,7 +12,8 @@
 #     and is then no longer pending.
 #  5. Zeroing pending blocks (REQ_OP_WRITE_ZEROES, remapped by the worker)
 #     works and leaves the device rw: the block layer refuses REQ_FUA on
-#     WRITE_ZEROES since 6.3 (it warned and failed the spare write).
+#     WRITE_ZEROES since 6.3 (it warned and failed the spare write).  Only
+#     where the devices support WRITE_ZEROES (6.12 here, not 6.1).
 . "$(dirname "$0")/remap-lib.sh"
 load_remap
 modprobe dm-delay
@@ -142,6 +143,8 @@ if ((wz > 0)); then
     expect_field r6 remapped 8
     check "they read back as zeros" test "$(md5_of "$dev" 7000 8)" = "$(head -c 4096 /dev/zero | md5sum | cut -d' ' -f1)"
 else
-    fail "r6 does not support WRITE_ZEROES: the case is not exercised"
+    # Loop devices on 6.1 have no WRITE_ZEROES: BLKZEROOUT then writes zero
+    # pages, and FUA on WRITE_ZEROES (refused since 6.3) cannot arise.
+    log "r6 has no WRITE_ZEROES on this kernel: case 5 not exercised here"
 fi
 finish
