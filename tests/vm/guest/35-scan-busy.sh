@@ -21,7 +21,11 @@ dev=$(mk_remap r0 "$main" "$spare")
 fio --name=busy --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
     --rw=randread --bs=4k --offset=1M --time_based --runtime=20 --output=/tmp/fio.out &
 fio_pid=$!
-sleep 2
+# Start the pass only once fio's reads are flowing (a slow guest may take
+# seconds to start fio; a pass started idle would rightly classify).
+r0=$(field r0 reads)
+for _ in $(seq 100); do (($(field r0 reads) > r0 + 200)) && break; sleep 0.1; done
+check "fio's reads are flowing" test "$(field r0 reads)" -gt $((r0 + 200))
 dmsetup message r0 0 scan >/dev/null
 for _ in $(seq 60); do (($(field r0 scan_cursor) > 8)) && break; sleep 0.5; done
 check "the busy pass read past the slow sectors" test "$(field r0 scan_cursor)" -gt 8
