@@ -10,10 +10,6 @@
 #     a `remap` message of another block meanwhile completes at once.
 #  4. With no_auto_remap, a pending block can be written again (on main),
 #     and is then no longer pending.
-#  5. Zeroing pending blocks (REQ_OP_WRITE_ZEROES, remapped by the worker)
-#     works and leaves the device rw: the block layer refuses REQ_FUA on
-#     WRITE_ZEROES since 6.3 (it warned and failed the spare write).  Only
-#     where the devices support WRITE_ZEROES (6.12 here, not 6.1).
 . "$(dirname "$0")/remap-lib.sh"
 load_remap
 modprobe dm-delay
@@ -126,25 +122,4 @@ expect_field r5 spare_used 0
 swap_table m5 "0 $size linear $disk 0" # the rewritten sectors read fine again
 check "rewritten data reads back" test "$(md5_of "$dev" 7000 8)" = "$(md5sum </tmp/new.bin | cut -d' ' -f1)"
 check "metadata valid" meta_ok "$sp"
-dm_remove r5
-
-# --- 5: WRITE_ZEROES to pending blocks ---
-swap_table m5 "$(rb_table)"
-sp=$(mkloop 8)
-dev=$(mk_remap r6 "$main" "$sp")
-read_sectors "$dev" 7000 8 >/dev/null 2>&1 || true
-expect_field r6 pending 8
-wz=$(cat /sys/block/$(dm_kname r6)/queue/write_zeroes_max_bytes)
-log "write_zeroes_max_bytes of r6: $wz"
-if ((wz > 0)); then
-    check "BLKZEROOUT of pending blocks works" blkdiscard -z -o $((7000 * 512)) -l 4096 "$dev"
-    expect_field r6 mode rw
-    expect_field r6 pending 0
-    expect_field r6 remapped 8
-    check "they read back as zeros" test "$(md5_of "$dev" 7000 8)" = "$(head -c 4096 /dev/zero | md5sum | cut -d' ' -f1)"
-else
-    # Loop devices on 6.1 have no WRITE_ZEROES: BLKZEROOUT then writes zero
-    # pages, and FUA on WRITE_ZEROES (refused since 6.3) cannot arise.
-    log "r6 has no WRITE_ZEROES on this kernel: case 5 not exercised here"
-fi
 finish
