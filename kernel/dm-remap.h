@@ -68,7 +68,8 @@ struct dmr_settings {
 	unsigned int scan_interval_hours;	/* 1-168 */
 	unsigned int health_threshold;		/* 0-100: scan 8x as often below */
 	unsigned int scan_warn_ms;		/* a slower read is a warning */
-	unsigned int scan_rate_kib;		/* scan bandwidth, KiB/s */
+	unsigned int scan_rate_min_kib;		/* scan rate while busy, KiB/s */
+	unsigned int scan_rate_max_kib;		/* scan rate while idle, KiB/s */
 	unsigned int marginal_remap_percent;	/* chance to move a marginal block */
 	unsigned int auto_discovery;		/* read by remapd */
 };
@@ -95,7 +96,8 @@ struct dmr_scanner {
 	u64 cursor;			/* next block of the current pass (ditto) */
 	u64 last_fg;			/* foreground I/O count at the last batch */
 	u64 started;			/* activation time, unix seconds */
-	unsigned int batches;		/* since the last commit */
+	unsigned long last_commit;	/* jiffies of the last cursor commit */
+	unsigned int rate_kib;		/* pace of the last batch, KiB/s (READ_ONCE) */
 	unsigned int nr_warned;
 	struct xarray warned;		/* block -> slow reads seen */
 	atomic64_t scans, blocks, warnings, errors, suspicious, moved, scan_ns;
@@ -269,6 +271,12 @@ void dmr_scanner_trigger(struct dmr_dev *d);
 void dmr_scanner_settings_changed(void);
 ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf);
 u64 dmr_scan_cursor(struct dmr_dev *d);
+struct dmr_scan_progress {
+	unsigned int percent;		/* of the device's blocks */
+	unsigned int rate_kib;		/* pace of the last batch, 0 outside a pass */
+	s64 eta;			/* seconds left at that pace, -1 unknown */
+};
+void dmr_scan_get_progress(struct dmr_dev *d, struct dmr_scan_progress *p);
 
 /* dmr-sysfs.c */
 int dmr_sysfs_init(void);
@@ -281,6 +289,12 @@ void dmr_retire_stats(struct dmr_dev *d);
 /* dmr-params.c */
 int dmr_parse_uint(const char *buf, unsigned int min, unsigned int max, unsigned int *out);
 int dmr_set_setting(unsigned int *field, const char *buf, unsigned int min, unsigned int max);
+/* The scan rate limits: kept min <= max (dmr-params.c). */
+enum dmr_scan_rate { DMR_RATE_MIN, DMR_RATE_MAX, DMR_RATE_LEGACY };
+#define DMR_SCAN_RATE_LO	1		/* KiB/s */
+#define DMR_SCAN_RATE_HI	4194304		/* KiB/s: 4 GiB/s */
+int dmr_set_scan_rate(enum dmr_scan_rate which, const char *buf);
+unsigned int dmr_scan_rate(enum dmr_scan_rate which);
 
 /* dmr-message.c */
 int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,

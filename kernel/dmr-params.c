@@ -16,7 +16,14 @@ struct dmr_settings dmr_settings = {
 	.scan_interval_hours = 24,
 	.health_threshold = 50,
 	.scan_warn_ms = 50,
-	.scan_rate_kib = 4096,
+	/*
+	 * md's check/resync model: full speed up to the max while the device
+	 * is idle, the min while foreground I/O is seen.  The min is a quarter
+	 * of md's 1,000 KiB/s so the scanner stays under 1% of a device that
+	 * serves 25 MB/s or more of foreground I/O.
+	 */
+	.scan_rate_min_kib = 256,
+	.scan_rate_max_kib = 200000,
 	.marginal_remap_percent = 50,
 	.auto_discovery = 1,
 };
@@ -52,6 +59,59 @@ int dmr_set_setting(unsigned int *field, const char *buf, unsigned int min,
 	return 0;
 }
 
+/*
+ * The two scan rate limits are set together so that min <= max always
+ * holds: a write that would break it is -EINVAL (and logged).  The legacy
+ * name scan_rate_kib (one fixed rate before the limits existed) sets the
+ * max and lowers the min to it if needed, so old settings keep working.
+ */
+static DEFINE_MUTEX(dmr_rate_lock);
+
+int dmr_set_scan_rate(enum dmr_scan_rate which, const char *buf)
+{
+	unsigned int v, lo, hi;
+	int r = dmr_parse_uint(buf, DMR_SCAN_RATE_LO, DMR_SCAN_RATE_HI, &v);
+
+	if (r)
+		return r;
+	mutex_lock(&dmr_rate_lock);
+	lo = dmr_settings.scan_rate_min_kib;
+	hi = dmr_settings.scan_rate_max_kib;
+	switch (which) {
+	case DMR_RATE_MIN:
+		if (v > hi)
+			r = -EINVAL;
+		lo = v;
+		break;
+	case DMR_RATE_MAX:
+		if (v < lo)
+			r = -EINVAL;
+		hi = v;
+		break;
+	case DMR_RATE_LEGACY:
+		hi = v;
+		lo = min(lo, v);
+		break;
+	}
+	if (!r) {
+		WRITE_ONCE(dmr_settings.scan_rate_min_kib, lo);
+		WRITE_ONCE(dmr_settings.scan_rate_max_kib, hi);
+	}
+	mutex_unlock(&dmr_rate_lock);
+	if (r) {
+		DMWARN_LIMIT("scan rate: min %u KiB/s above max %u KiB/s refused", lo, hi);
+		return r;
+	}
+	dmr_scanner_settings_changed();
+	return 0;
+}
+
+unsigned int dmr_scan_rate(enum dmr_scan_rate which)
+{
+	return which == DMR_RATE_MIN ? READ_ONCE(dmr_settings.scan_rate_min_kib) :
+		READ_ONCE(dmr_settings.scan_rate_max_kib);
+}
+
 /* Module parameters: same ranges as the sysfs files. */
 #define DMR_PARAM(name, field, min, max, desc)				\
 static int dmr_param_set_##name(const char *val, const struct kernel_param *kp) \
@@ -75,3 +135,24 @@ DMR_PARAM(enable_background_scanning, scanning, 0, 1,
 	  "Background health scanning: 0 off, 1 on (default 1)");
 DMR_PARAM(scan_interval_hours, scan_interval_hours, 1, 168,
 	  "Hours between full health scans, 1-168 (default 24)");
+
+#define DMR_RATE_PARAM(name, which, desc)				\
+static int dmr_param_set_##name(const char *val, const struct kernel_param *kp) \
+{									\
+	return dmr_set_scan_rate(which, val);				\
+}									\
+static int dmr_param_get_##name(char *buf, const struct kernel_param *kp) \
+{									\
+	return sysfs_emit(buf, "%u\n", dmr_scan_rate(which));		\
+}									\
+static const struct kernel_param_ops dmr_param_ops_##name = {		\
+	.set = dmr_param_set_##name,					\
+	.get = dmr_param_get_##name,					\
+};									\
+module_param_cb(name, &dmr_param_ops_##name, NULL, 0644);		\
+MODULE_PARM_DESC(name, desc)
+
+DMR_RATE_PARAM(scan_rate_min_kib, DMR_RATE_MIN,
+	       "Health scan rate while foreground I/O is seen, KiB/s, 1-4194304, <= max (default 256)");
+DMR_RATE_PARAM(scan_rate_max_kib, DMR_RATE_MAX,
+	       "Health scan rate while the device is idle, KiB/s, 1-4194304, >= min (default 200000)");

@@ -2,12 +2,17 @@
 /*
  * dm-remap v4 background health scanner.
  *
- * One delayed work item per device reads the main device in 64 KiB chunks,
- * skipping blocks that are already remapped or pending, at a bounded rate
- * (health/scan_rate_kib), and slows to one chunk a second while foreground
- * I/O is running.  Its position is kept in the metadata (scan.cursor) and
- * committed every 16 batches, at the end of a pass and at suspend, so a
- * scan resumes where it stopped after a reload or a reboot.
+ * One delayed work item per device reads the main device in batches,
+ * skipping blocks that are already remapped or pending.  Like md's
+ * check/resync it uses idle bandwidth: each batch looks at whether
+ * foreground I/O arrived since the last one.  Idle, it reads 512 KiB chunks
+ * for up to DMR_SCAN_BATCH_MS at up to health/scan_rate_max_kib; busy, one
+ * 64 KiB chunk paced to health/scan_rate_min_kib.  A batch also ends as
+ * soon as foreground I/O arrives.  Its position is kept in the metadata
+ * (scan.cursor) and committed every DMR_SCAN_COMMIT_SECS, at the end of a
+ * pass and at suspend, so a scan resumes where it stopped after a reload
+ * or a reboot.  The pace of the last batch and the resulting ETA are shown
+ * in the status line and sysfs.
  *
  *  - A chunk that fails is narrowed by bisection to the blocks that fail;
  *    those become pending (remapped on their next write, as in the I/O path).
@@ -37,9 +42,10 @@
 
 #include "dm-remap.h"
 
-#define DMR_SCAN_CHUNK_BYTES	(64u * 1024)
-#define DMR_SCAN_BATCH_CHUNKS	16
-#define DMR_SCAN_COMMIT_BATCHES	16
+#define DMR_SCAN_CHUNK_BYTES	(64u * 1024)	/* a read while busy */
+#define DMR_SCAN_IDLE_CHUNK_BYTES (512u * 1024)	/* a read while idle; the buffer size */
+#define DMR_SCAN_BATCH_MS	100	/* an idle batch reads for at most this long */
+#define DMR_SCAN_COMMIT_SECS	10	/* cursor commits during a pass */
 #define DMR_SCAN_FIRST_DELAY	60	/* seconds */
 #define DMR_SCAN_RETRY_DELAY	60	/* seconds, after a device (not media) error */
 #define DMR_SCAN_MAX_WARNED	65536	/* blocks whose warnings we remember */
@@ -301,10 +307,11 @@ static void dmr_scan_commit(struct dmr_dev *d, bool pass_done)
 		d->meta.scan.last_complete = ktime_get_real_seconds();
 	}
 	d->dirty = true;
-	if (pass_done || s->need_commit || ++s->batches >= DMR_SCAN_COMMIT_BATCHES) {
+	if (pass_done || s->need_commit ||
+	    time_after_eq(jiffies, s->last_commit + DMR_SCAN_COMMIT_SECS * HZ)) {
 		if (dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
 			dmr_publish(d);
-		s->batches = 0;
+		s->last_commit = jiffies;
 		s->need_commit = false;
 	}
 	mutex_unlock(&d->meta_lock);
@@ -315,9 +322,10 @@ static void dmr_scan_work(struct work_struct *work)
 	struct dmr_scanner *s = container_of(to_delayed_work(work), struct dmr_scanner, work);
 	struct dmr_dev *d = dmr_scan_dev(s);
 	u64 main_blocks = dmr_block(d, d->ti->len);
-	u64 chunk = DMR_SCAN_CHUNK_BYTES >> (d->block_shift + SECTOR_SHIFT);
-	u64 fg, bytes = 0, delay_ms;
-	unsigned int i, chunks;
+	u64 chunk, budget, fg, bytes = 0, delay_ms;
+	unsigned int i, rate;
+	s64 elapsed_ms;
+	ktime_t t0;
 	bool busy;
 
 	if (READ_ONCE(s->stopped) || dmr_mode(d) != DMR_MODE_RW)
@@ -338,6 +346,7 @@ static void dmr_scan_work(struct work_struct *work)
 		if (s->cursor >= main_blocks)
 			WRITE_ONCE(s->cursor, 0);
 		WRITE_ONCE(s->in_pass, true);
+		s->last_commit = jiffies;
 		dmr_dbg(1, "%s: health scan from sector %llu", dmr_name(d),
 			(unsigned long long)dmr_block_sector(d, s->cursor));
 	} else if (xchg(&s->triggered, false)) {
@@ -350,13 +359,22 @@ static void dmr_scan_work(struct work_struct *work)
 	busy = fg != s->last_fg;
 	s->last_fg = fg;
 	s->busy = busy;
-	chunks = busy ? 1 : DMR_SCAN_BATCH_CHUNKS;
-	dmr_dbg(3, "%s: scan batch at sector %llu: %u chunks%s", dmr_name(d),
-		(unsigned long long)dmr_block_sector(d, s->cursor), chunks,
+	rate = dmr_scan_rate(busy ? DMR_RATE_MIN : DMR_RATE_MAX);
+	chunk = (busy ? DMR_SCAN_CHUNK_BYTES : DMR_SCAN_IDLE_CHUNK_BYTES) >>
+		(d->block_shift + SECTOR_SHIFT);
+	/* Idle: about a tenth of a second's worth at the max rate. */
+	budget = busy ? 1 : max_t(u64, 1, div_u64((u64)rate * 1024 / 10, DMR_SCAN_IDLE_CHUNK_BYTES));
+	dmr_dbg(3, "%s: scan batch at sector %llu%s", dmr_name(d),
+		(unsigned long long)dmr_block_sector(d, s->cursor),
 		busy ? " (foreground busy)" : "");
-	for (i = 0; i < chunks && s->cursor < main_blocks && !READ_ONCE(s->stopped); i++) {
+	t0 = ktime_get();
+	for (i = 0; i < budget && s->cursor < main_blocks && !READ_ONCE(s->stopped); i++) {
 		u64 n = min(chunk, main_blocks - s->cursor);
 
+		/* Hand the disk back as soon as foreground I/O shows up. */
+		if (i && (dmr_foreground_ios(d) != fg ||
+			  ktime_ms_delta(ktime_get(), t0) >= DMR_SCAN_BATCH_MS))
+			break;
 		dmr_scan_range(d, s->cursor, n);
 		if (s->device_error)
 			break;		/* rescan this chunk when the device answers */
@@ -365,6 +383,7 @@ static void dmr_scan_work(struct work_struct *work)
 	}
 	if (s->device_error) {
 		s->device_error = false;
+		WRITE_ONCE(s->rate_kib, 0);
 		dmr_warn_limited(d, "%s: health scan paused at sector %llu: main device errors that are not media errors",
 				 dmr_name(d), (unsigned long long)dmr_block_sector(d, s->cursor));
 		dmr_scan_commit(d, false);
@@ -373,6 +392,7 @@ static void dmr_scan_work(struct work_struct *work)
 	}
 	if (s->cursor >= main_blocks) {
 		WRITE_ONCE(s->in_pass, false);
+		WRITE_ONCE(s->rate_kib, 0);
 		atomic64_inc(&s->scans);
 		dmr_scan_commit(d, true);
 		dmr_dbg(1, "%s: health scan pass complete", dmr_name(d));
@@ -380,9 +400,12 @@ static void dmr_scan_work(struct work_struct *work)
 		return;
 	}
 	dmr_scan_commit(d, false);
-	delay_ms = div_u64(bytes * 1000, (u64)READ_ONCE(dmr_settings.scan_rate_kib) * 1024);
-	if (busy)
-		delay_ms = max_t(u64, delay_ms, 1000);	/* back off for foreground I/O */
+	/* Pace: the batch plus the wait take as long as its bytes at the rate. */
+	elapsed_ms = max_t(s64, 0, ktime_ms_delta(ktime_get(), t0));
+	delay_ms = div_u64(bytes * 1000, (u64)rate * 1024);
+	delay_ms = delay_ms > (u64)elapsed_ms ? delay_ms - elapsed_ms : 0;
+	WRITE_ONCE(s->rate_kib, (unsigned int)min_t(u64, UINT_MAX,
+		   div_u64(bytes * 1000 / 1024, max_t(u64, 1, elapsed_ms + delay_ms))));
 	dmr_scan_queue(s, msecs_to_jiffies(delay_ms));
 }
 
@@ -396,7 +419,7 @@ void dmr_scanner_init(struct dmr_dev *d)
 	xa_init(&s->warned);
 	s->stopped = true;
 	s->started = ktime_get_real_seconds();
-	s->buf = vmalloc(DMR_SCAN_CHUNK_BYTES);
+	s->buf = vmalloc(DMR_SCAN_IDLE_CHUNK_BYTES);
 }
 
 void dmr_scanner_exit(struct dmr_dev *d)
@@ -454,12 +477,33 @@ u64 dmr_scan_cursor(struct dmr_dev *d)
 		READ_ONCE(d->meta.scan.cursor);
 }
 
+/*
+ * Progress of the current pass: percent done (of the device's blocks),
+ * the pace of its last batch in KiB/s (0 outside a pass) and the seconds
+ * left at that pace (-1 when unknown: no pass, or no batch yet).
+ */
+void dmr_scan_get_progress(struct dmr_dev *d, struct dmr_scan_progress *p)
+{
+	u64 blocks = dmr_block(d, d->ti->len), cursor = dmr_scan_cursor(d);
+	bool active = READ_ONCE(d->scan.in_pass);
+
+	p->percent = blocks ? (unsigned int)div64_u64(min(cursor, blocks) * 100, blocks) : 0;
+	p->rate_kib = active ? READ_ONCE(d->scan.rate_kib) : 0;
+	p->eta = -1;
+	if (p->rate_kib)
+		p->eta = (s64)div_u64(dmr_block_sector(d, blocks - min(cursor, blocks)) >> 1,
+				      p->rate_kib);
+}
+
 ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf)
 {
 	u64 blocks = dmr_block(d, d->ti->len);
+	struct dmr_scan_progress p;
 
-	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
-			  READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), blocks, (s64)atomic64_read(&d->scan.blocks),
+	dmr_scan_get_progress(d, &p);
+	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu percent=%u rate_kib=%u eta=%lld scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
+			  READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), blocks,
+			  p.percent, p.rate_kib, p.eta, (s64)atomic64_read(&d->scan.blocks),
 			  READ_ONCE(d->meta.scan.passes),
 			  READ_ONCE(d->meta.scan.last_complete),
 			  READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors),

@@ -11,7 +11,10 @@
  *   health/scan_interval       hours, 1-168
  *   health/health_threshold    0-100
  *   health/scan_warn_ms        slow-read threshold in ms, 1-10000
- *   health/scan_rate_kib       scan bandwidth in KiB/s, 64-1048576
+ *   health/scan_rate_min_kib   scan rate while foreground I/O is seen, KiB/s
+ *   health/scan_rate_max_kib   scan rate while idle, KiB/s (both 1-4194304,
+ *                              min <= max)
+ *   health/scan_rate_kib       legacy: sets the max (and lowers the min to it)
  *   health/marginal_remap_percent  0-100: chance a marginal block is moved
  *   health/trigger_health_scan write "scan": scan every device now
  *   discovery/device_list      per device: name main spare uuid remapped health
@@ -161,7 +164,35 @@ DMR_SETTING(health_scanning_attr, health_scanning, scanning, 0, 1);
 DMR_SETTING(scan_interval_attr, scan_interval, scan_interval_hours, 1, 168);
 DMR_SETTING(health_threshold_attr, health_threshold, health_threshold, 0, 100);
 DMR_SETTING(scan_warn_ms_attr, scan_warn_ms, scan_warn_ms, 1, 10000);
-DMR_SETTING(scan_rate_attr, scan_rate_kib, scan_rate_kib, 64, 1048576);
+
+/* The scan rate limits, validated together (dmr_set_scan_rate). */
+struct dmr_rate_attr {
+	struct kobj_attribute attr;
+	enum dmr_scan_rate which;
+};
+
+static ssize_t rate_show(struct kobject *k, struct kobj_attribute *a, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  dmr_scan_rate(container_of(a, struct dmr_rate_attr, attr)->which));
+}
+
+static ssize_t rate_store(struct kobject *k, struct kobj_attribute *a,
+			  const char *buf, size_t count)
+{
+	int r = dmr_set_scan_rate(container_of(a, struct dmr_rate_attr, attr)->which, buf);
+
+	return r ? r : count;
+}
+
+#define DMR_RATE(var, file, w)						\
+static struct dmr_rate_attr var = {					\
+	.attr = __ATTR(file, 0644, rate_show, rate_store), .which = w,	\
+}
+
+DMR_RATE(scan_rate_min_attr, scan_rate_min_kib, DMR_RATE_MIN);
+DMR_RATE(scan_rate_max_attr, scan_rate_max_kib, DMR_RATE_MAX);
+DMR_RATE(scan_rate_attr, scan_rate_kib, DMR_RATE_LEGACY);
 DMR_SETTING(marginal_attr, marginal_remap_percent, marginal_remap_percent, 0, 100);
 DMR_SETTING(auto_discovery_attr, auto_discovery, auto_discovery, 0, 1);
 
@@ -268,6 +299,7 @@ static struct attribute *dmr_stats_attrs[] = {
 static struct attribute *dmr_health_attrs[] = {
 	&health_scanning_attr.attr.attr, &scan_interval_attr.attr.attr,
 	&health_threshold_attr.attr.attr, &scan_warn_ms_attr.attr.attr,
+	&scan_rate_min_attr.attr.attr, &scan_rate_max_attr.attr.attr,
 	&scan_rate_attr.attr.attr, &marginal_attr.attr.attr,
 	&trigger_health_scan_attr.attr, NULL,
 };

@@ -546,6 +546,7 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 	unsigned int sz = 0, nfeat;
 	u64 remapped, pending, used;
 	u64 reads = 0, writes = 0;
+	struct dmr_scan_progress prog;
 	u32 nr;
 	int cpu;
 
@@ -573,6 +574,9 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		       READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), READ_ONCE(d->meta.scan.passes),
 		       READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors));
 		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
+		dmr_scan_get_progress(d, &prog);
+		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
+		       prog.percent, prog.rate_kib, prog.eta);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);

@@ -1,8 +1,12 @@
 // remapctl list / status / remap / scan / health: commands on live devices.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "cli.hpp"
 #include "device_resolve.hpp"
@@ -11,6 +15,7 @@
 #include "remap/json_output.hpp"
 #include "remap/number_parse.hpp"
 #include "remap/remap_device.hpp"
+#include "remap/scan_progress.hpp"
 #include "remap/sysfs_tree.hpp"
 #include "remap/udev_handles.hpp"
 
@@ -146,8 +151,122 @@ int run_remap(const std::string &name, const std::string &sector_text, bool as_j
 	return kExitOk;
 }
 
-int run_scan(const std::string &name, bool as_json)
+struct ScanOptions {
+	std::string name;
+	bool json = false;
+	bool wait = false;
+	unsigned int timeout = 0;  // seconds, 0: none
+};
+
+remap::ScanProgress progress_of(const remap::RemapDevice &d)
 {
+	auto p = remap::scan_progress(d.status, d.sectors);
+	if (!p)
+		throw remap::Error(d.name + ": the kernel module reports no health scanner (scan_* status keys)");
+	return *p;
+}
+
+// The live line of `scan --wait`: "r0: [####....] 45% 12.3 MiB/s ETA 1m20s".
+std::string progress_line(const std::string &name, const remap::ScanProgress &p)
+{
+	std::string line = name + ": " + remap::progress_bar(p.percent, 30) + " " +
+			   std::to_string(p.percent) + "%";
+	if (p.speed_kib)
+		line += " " + remap::format_rate_kib(p.speed_kib);
+	if (p.eta_seconds)
+		line += " ETA " + remap::format_duration(*p.eta_seconds);
+	return line;
+}
+
+// Start a pass on NAME and wait for it to end: a bar on a terminal, a line
+// every 10 s otherwise, one JSON document with --json.  What the pass
+// found comes from the persistent scan counters and the pending/remapped
+// counts before and after.
+int run_scan_wait(const ScanOptions &o)
+{
+	using clock = std::chrono::steady_clock;
+	auto before = remap::read_remap_device(o.name);
+	auto p0 = progress_of(before);
+	if (before.status.mode != "rw")
+		throw remap::Error(o.name + ": device is in mode " + before.status.mode +
+				   ": the scanner only runs in mode rw");
+	std::string resp = remap::dm::message(o.name, 0, "scan");
+	const bool tty = !o.json && ::isatty(STDOUT_FILENO);
+	const auto start = clock::now();
+	auto last_line = start;
+	auto now = before;
+	auto p = p0;
+	bool timed_out = false;
+	if (!o.json && !tty)
+		std::cout << o.name << ": " << (resp.empty() ? std::string("scan started") : resp) << "\n";
+	for (;;) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(500));
+		now = remap::read_remap_device(o.name);
+		p = progress_of(now);
+		if (p.passes > p0.passes && !p.active)
+			break;
+		if (now.status.mode != "rw")
+			throw remap::Error(o.name + ": device went to mode " + now.status.mode +
+					   " during the scan: the scanner stopped");
+		auto t = clock::now();
+		if (o.timeout && t - start >= std::chrono::seconds(o.timeout)) {
+			timed_out = true;
+			break;
+		}
+		if (tty) {
+			std::cout << "\r" << progress_line(o.name, p) << "\x1b[K" << std::flush;
+		} else if (!o.json && t - last_line >= std::chrono::seconds(10)) {
+			std::cout << progress_line(o.name, p) << "\n" << std::flush;
+			last_line = t;
+		}
+	}
+	auto secs = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - start).count();
+	auto grew = [](std::uint64_t a, std::uint64_t b) { return b > a ? b - a : 0; };
+	std::uint64_t slow = grew(p0.warnings, p.warnings);
+	std::uint64_t unreadable = grew(p0.errors, p.errors);
+	std::uint64_t remapped = grew(before.status.remapped, now.status.remapped);
+	if (o.json) {
+		auto j = remap::json_out::document("scan");
+		j["name"] = o.name;
+		j["ok"] = !timed_out;
+		j["completed"] = !timed_out;
+		j["seconds"] = secs;
+		j["scan"] = remap::json_out::scan(p);
+		json f = json::object();
+		remap::json_out::put_counter(f, "slow_warnings", slow);
+		remap::json_out::put_counter(f, "unreadable_pending", unreadable);
+		remap::json_out::put_counter(f, "remapped", remapped);
+		j["found"] = f;
+		if (timed_out)
+			j["error"] = "timed out after " + std::to_string(o.timeout) + " s at " +
+				     std::to_string(p.percent) + "%";
+		print_json(j);
+	} else {
+		if (tty)
+			std::cout << "\r" << progress_line(o.name, p) << "\x1b[K\n";
+		if (timed_out)
+			std::cerr << "remapctl: " << o.name << ": scan not finished after " << o.timeout
+				  << " s (" << p.percent << "%); it goes on in the kernel\n";
+		else
+			std::cout << o.name << ": scan pass complete in " << remap::format_duration(static_cast<std::uint64_t>(secs))
+				  << ": " << slow << " slow-block warnings, " << unreadable
+				  << " unreadable blocks now pending, " << remapped
+				  << " blocks remapped meanwhile (moved marginal blocks and any foreground remaps)\n";
+	}
+	return timed_out ? kExitError : kExitOk;
+}
+
+int run_scan(const ScanOptions &o)
+{
+	if (o.wait) {
+		if (o.name.empty())
+			throw UsageError("--wait needs a device NAME");
+		return run_scan_wait(o);
+	}
+	if (o.timeout)
+		throw UsageError("--timeout needs --wait");
+	const std::string &name = o.name;
+	const bool as_json = o.json;
 	auto devices = selected(name);
 	auto j = remap::json_out::document("scan");
 	j["devices"] = json::array();
@@ -243,12 +362,15 @@ void register_device_commands(CLI::App &app, Registry &reg)
 	remap_cmd->add_flag("--json", *rj, "JSON output");
 	remap_cmd->callback([&reg, rn, rs, rj] { reg.action = [rn, rs, rj] { return run_remap(*rn, *rs, *rj); }; });
 
-	auto sn = std::make_shared<std::string>();
-	auto sj = std::make_shared<bool>(false);
+	auto sc = std::make_shared<ScanOptions>();
 	auto *scan = app.add_subcommand("scan", "Start a health scan of NAME (or of every device)");
-	scan->add_option("NAME", *sn, "Device-mapper name");
-	scan->add_flag("--json", *sj, "JSON output");
-	scan->callback([&reg, sn, sj] { reg.action = [sn, sj] { return run_scan(*sn, *sj); }; });
+	scan->add_option("NAME", sc->name, "Device-mapper name");
+	scan->add_flag("--wait", sc->wait,
+		       "Wait for the pass to end, showing its progress, then what it found (needs NAME)");
+	scan->add_option("--timeout", sc->timeout, "With --wait: give up waiting after this many seconds")
+		->check(CLI::Range(1u, 604800u));
+	scan->add_flag("--json", sc->json, "JSON output");
+	scan->callback([&reg, sc] { reg.action = [sc] { return run_scan(*sc); }; });
 
 	auto ho = std::make_shared<HealthOptions>();
 	auto *health = app.add_subcommand(

@@ -66,6 +66,26 @@ json device(const RemapDevice &d, const DevicePaths &paths)
 	for (const auto &[k, v] : s.unknown)
 		extra[k] = v;
 	j["extra"] = extra;
+	if (auto p = scan_progress(s, d.sectors))
+		j["scan"] = scan(*p);
+	return j;
+}
+
+json scan(const ScanProgress &p)
+{
+	json j = json::object();
+	j["active"] = p.active;
+	put_counter(j, "cursor", p.cursor);
+	put_counter(j, "blocks", p.blocks);
+	j["percent"] = p.percent;
+	put_counter(j, "speed_kib", p.speed_kib);
+	if (p.eta_seconds)
+		j["eta_seconds"] = *p.eta_seconds;
+	else
+		j["eta_seconds"] = nullptr;
+	put_counter(j, "passes", p.passes);
+	put_counter(j, "warnings", p.warnings);
+	put_counter(j, "errors", p.errors);
 	return j;
 }
 

@@ -12,6 +12,7 @@ declare -A modes=(
     [stats/global_stats]=444 [stats/health_stats]=444 [stats/discovery_stats]=444
     [health/health_scanning]=644 [health/scan_interval]=644 [health/health_threshold]=644
     [health/scan_warn_ms]=644 [health/scan_rate_kib]=644 [health/marginal_remap_percent]=644
+    [health/scan_rate_min_kib]=644 [health/scan_rate_max_kib]=644
     [health/trigger_health_scan]=200
     [discovery/device_list]=444 [discovery/auto_discovery]=644 [discovery/trigger_discovery]=200
     [config/version_info]=444 [config/reset_stats]=200
@@ -24,7 +25,7 @@ for f in "${!modes[@]}"; do
         fail "$f missing"
     fi
 done
-for p in dm_remap_debug enable_background_scanning scan_interval_hours; do
+for p in dm_remap_debug enable_background_scanning scan_interval_hours scan_rate_min_kib scan_rate_max_kib; do
     check "parameter $p is 0644" test "$(stat -c %a "$params/$p")" = 644
 done
 
@@ -63,7 +64,31 @@ check_range $root/health/scan_interval 1 168
 check_range $root/health/health_threshold 0 100
 check_range $root/health/health_scanning 0 1
 check_range $root/health/scan_warn_ms 1 10000
-check_range $root/health/scan_rate_kib 64 1048576
+# The rate limits are kept min <= max: open the window before each range.
+echo 1 >$root/health/scan_rate_min_kib
+check_range $root/health/scan_rate_max_kib 1 4194304
+check_range $root/health/scan_rate_min_kib 1 4194304
+echo 1 >$root/health/scan_rate_min_kib
+check_range $root/health/scan_rate_kib 1 4194304
+check_range $params/scan_rate_max_kib 1 4194304
+echo 1 >$params/scan_rate_min_kib
+check_range $params/scan_rate_min_kib 1 4194304
+# ... and a write that would cross them is refused, unchanged.
+echo 300 >$root/health/scan_rate_min_kib
+echo 1000 >$root/health/scan_rate_max_kib
+refuse_write $root/health/scan_rate_min_kib 1001
+refuse_write $params/scan_rate_min_kib 1001
+refuse_write $root/health/scan_rate_max_kib 299
+refuse_write $params/scan_rate_max_kib 299
+check "min unchanged by the refused writes" test "$(cat $root/health/scan_rate_min_kib)" = 300
+# The legacy single rate sets the max and pulls the min down with it.
+accept_write $root/health/scan_rate_kib 200
+check "legacy scan_rate_kib is the max" test "$(cat $root/health/scan_rate_max_kib)" = 200
+check "legacy scan_rate_kib lowered the min" test "$(cat $root/health/scan_rate_min_kib)" = 200
+check "module parameter shows the same min" test "$(cat $params/scan_rate_min_kib)" = 200
+echo 256 >$root/health/scan_rate_min_kib 2>/dev/null && fail "min above max accepted"
+echo 200000 >$root/health/scan_rate_max_kib
+echo 256 >$root/health/scan_rate_min_kib
 check_range $root/health/marginal_remap_percent 0 100
 check_range $root/discovery/auto_discovery 0 1
 check_range $params/scan_interval_hours 1 168

@@ -15,6 +15,7 @@
 #include "remap/extent_list.hpp"
 #include "remap/pairing.hpp"
 #include "remap/remap_device.hpp"
+#include "remap/scan_progress.hpp"
 #include "remap/spare_metadata.hpp"
 
 namespace remap::json_out {
@@ -38,6 +39,9 @@ struct DevicePaths {
 };
 
 json device(const RemapDevice &d, const DevicePaths &paths);
+// {"active", "cursor", "blocks", "percent", "speed_kib", "eta_seconds" (null
+// if unknown), "passes", "warnings", "errors"}; device() adds it as "scan".
+json scan(const ScanProgress &p);
 json extents(const std::vector<ExtentLine> &list);
 json metadata(const DecodedMeta &m, bool with_extents);
 json spare_scan(const SpareScan &scan, bool with_extents);
