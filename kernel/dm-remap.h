@@ -95,12 +95,14 @@ struct dmr_scanner {
 	void *buf;			/* one chunk */
 	u64 cursor;			/* next block of the current pass (ditto) */
 	u64 last_fg;			/* foreground I/O count at the last batch */
+	unsigned long last_busy;	/* jiffies when it last changed */
 	u64 started;			/* activation time, unix seconds */
 	unsigned long last_commit;	/* jiffies of the last cursor commit */
 	unsigned int rate_kib;		/* pace of the last batch, KiB/s (READ_ONCE) */
 	unsigned int nr_warned;
 	struct xarray warned;		/* block -> slow reads seen */
 	atomic64_t scans, blocks, warnings, errors, suspicious, moved, scan_ns;
+	atomic64_t own_sectors;		/* read by the scanner: not foreground */
 };
 
 /* Counters summed for sysfs (per device and global). */
@@ -272,11 +274,15 @@ void dmr_scanner_settings_changed(void);
 ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf);
 u64 dmr_scan_cursor(struct dmr_dev *d);
 struct dmr_scan_progress {
+	bool active;			/* a pass is running */
+	u64 cursor;			/* its position, or the stored one */
 	unsigned int percent;		/* of the device's blocks */
 	unsigned int rate_kib;		/* pace of the last batch, 0 outside a pass */
 	s64 eta;			/* seconds left at that pace, -1 unknown */
 };
+
 void dmr_scan_get_progress(struct dmr_dev *d, struct dmr_scan_progress *p);
+void dmr_scanner_save(struct dmr_dev *d);
 
 /* dmr-sysfs.c */
 int dmr_sysfs_init(void);
@@ -294,6 +300,7 @@ enum dmr_scan_rate { DMR_RATE_MIN, DMR_RATE_MAX, DMR_RATE_LEGACY };
 #define DMR_SCAN_RATE_LO	1		/* KiB/s */
 #define DMR_SCAN_RATE_HI	4194304		/* KiB/s: 4 GiB/s */
 int dmr_set_scan_rate(enum dmr_scan_rate which, const char *buf);
+void dmr_settings_init(void);
 unsigned int dmr_scan_rate(enum dmr_scan_rate which);
 
 /* dmr-message.c */

@@ -64,8 +64,23 @@ int dmr_set_setting(unsigned int *field, const char *buf, unsigned int min,
  * holds: a write that would break it is -EINVAL (and logged).  The legacy
  * name scan_rate_kib (one fixed rate before the limits existed) sets the
  * max and lowers the min to it if needed, so old settings keep working.
+ * Module parameters given at load time are checked against each other only
+ * once all are set (dmr_settings_init), so their order does not matter.
  */
 static DEFINE_MUTEX(dmr_rate_lock);
+static bool dmr_rates_live;
+
+void dmr_settings_init(void)
+{
+	mutex_lock(&dmr_rate_lock);
+	if (dmr_settings.scan_rate_min_kib > dmr_settings.scan_rate_max_kib) {
+		DMWARN("scan_rate_min_kib %u above scan_rate_max_kib %u: min set to the max",
+		       dmr_settings.scan_rate_min_kib, dmr_settings.scan_rate_max_kib);
+		dmr_settings.scan_rate_min_kib = dmr_settings.scan_rate_max_kib;
+	}
+	dmr_rates_live = true;
+	mutex_unlock(&dmr_rate_lock);
+}
 
 int dmr_set_scan_rate(enum dmr_scan_rate which, const char *buf)
 {
@@ -79,12 +94,12 @@ int dmr_set_scan_rate(enum dmr_scan_rate which, const char *buf)
 	hi = dmr_settings.scan_rate_max_kib;
 	switch (which) {
 	case DMR_RATE_MIN:
-		if (v > hi)
+		if (v > hi && dmr_rates_live)
 			r = -EINVAL;
 		lo = v;
 		break;
 	case DMR_RATE_MAX:
-		if (v < lo)
+		if (v < lo && dmr_rates_live)
 			r = -EINVAL;
 		hi = v;
 		break;

@@ -4,8 +4,10 @@
  *
  * One delayed work item per device reads the main device in batches,
  * skipping blocks that are already remapped or pending.  Like md's
- * check/resync it uses idle bandwidth: each batch looks at whether
- * foreground I/O arrived since the last one.  Idle, it reads 512 KiB chunks
+ * check/resync it uses idle bandwidth: each batch looks at whether anyone
+ * else used the main disk in the last DMR_SCAN_IDLE_AFTER_MS (our own I/O
+ * and the whole disk's statistics minus the scanner's reads, as md's
+ * is_mddev_idle does).  Idle, it reads 512 KiB chunks
  * for up to DMR_SCAN_BATCH_MS at up to health/scan_rate_max_kib; busy, one
  * 64 KiB chunk paced to health/scan_rate_min_kib.  A batch also ends as
  * soon as foreground I/O arrives.  Its position is kept in the metadata
@@ -39,13 +41,16 @@
 #include <linux/timekeeping.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/blkdev.h>
+#include <linux/part_stat.h>
 
 #include "dm-remap.h"
 
 #define DMR_SCAN_CHUNK_BYTES	(64u * 1024)	/* a read while busy */
 #define DMR_SCAN_IDLE_CHUNK_BYTES (512u * 1024)	/* a read while idle; the buffer size */
 #define DMR_SCAN_BATCH_MS	100	/* an idle batch reads for at most this long */
-#define DMR_SCAN_COMMIT_SECS	10	/* cursor commits during a pass */
+#define DMR_SCAN_COMMIT_SECS	60	/* cursor commits during a pass */
+#define DMR_SCAN_IDLE_AFTER_MS	1000	/* no foreground I/O this long: idle */
 #define DMR_SCAN_FIRST_DELAY	60	/* seconds */
 #define DMR_SCAN_RETRY_DELAY	60	/* seconds, after a device (not media) error */
 #define DMR_SCAN_MAX_WARNED	65536	/* blocks whose warnings we remember */
@@ -68,14 +73,23 @@ static struct dmr_dev *dmr_scan_dev(struct dmr_scanner *s)
 	return container_of(s, struct dmr_dev, scan);
 }
 
+/*
+ * A number that changes whenever anyone but the scanner uses the main
+ * disk: our own reads and writes, plus the sectors the whole disk (all its
+ * partitions, other dm devices on it) has transferred minus the scanner's
+ * own, as md's is_mddev_idle() does.  The scanner's reads are synchronous,
+ * so they are accounted by the time it samples.  A disk without I/O
+ * statistics (queue/iostats 0) leaves only our own I/O to go by.
+ */
 static u64 dmr_foreground_ios(struct dmr_dev *d)
 {
+	struct block_device *whole = bdev_whole(d->main_dev->bdev);
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		sum += per_cpu_ptr(d->pcpu, cpu)->reads + per_cpu_ptr(d->pcpu, cpu)->writes;
-	return sum;
+	return sum + part_stat_read_accum(whole, sectors) - atomic64_read(&d->scan.own_sectors);
 }
 
 /* Queue the work unless the scanner has been stopped (see dmr_scanner_stop). */
@@ -103,6 +117,7 @@ static int dmr_scan_read(struct dmr_dev *d, u64 lblock, u64 n, s64 *ms)
 	r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, lblock), d->scan.buf,
 			(unsigned int)(n << (d->block_shift + SECTOR_SHIFT)),
 			REQ_OP_READ | REQ_SYNC);
+	atomic64_add(dmr_block_sector(d, n), &d->scan.own_sectors);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	atomic64_add(ns, &d->scan.scan_ns);
 	*ms = div_s64(ns, NSEC_PER_MSEC);
@@ -142,6 +157,8 @@ static void dmr_scan_narrow_errors(struct dmr_dev *d, u64 lblock, u64 n)
 	s64 ms;
 	int r;
 
+	if (READ_ONCE(d->scan.stopped))
+		return;		/* the chunk is read again when the scan resumes */
 	if (n == 1) {
 		dmr_scan_error_block(d, lblock);
 		return;
@@ -214,6 +231,8 @@ static void dmr_scan_narrow_slow(struct dmr_dev *d, u64 lblock, u64 n)
 	s64 ms;
 	int r;
 
+	if (READ_ONCE(d->scan.stopped))
+		return;
 	if (n == 1) {
 		dmr_scan_slow_block(d, lblock);
 		return;
@@ -296,10 +315,19 @@ static u64 dmr_scan_wait(struct dmr_dev *d)
 	return last + interval - now;
 }
 
+/*
+ * The cursor reaches the metadata only here and at suspend
+ * (dmr_scanner_save): marking the metadata dirty every batch would make
+ * every foreground group commit write it too.  Losing up to
+ * DMR_SCAN_COMMIT_SECS of progress on a crash only costs a re-read.
+ */
 static void dmr_scan_commit(struct dmr_dev *d, bool pass_done)
 {
 	struct dmr_scanner *s = &d->scan;
 
+	if (!pass_done && !s->need_commit &&
+	    time_before(jiffies, s->last_commit + DMR_SCAN_COMMIT_SECS * HZ))
+		return;
 	mutex_lock(&d->meta_lock);
 	d->meta.scan.cursor = pass_done ? 0 : s->cursor;
 	if (pass_done) {
@@ -307,14 +335,21 @@ static void dmr_scan_commit(struct dmr_dev *d, bool pass_done)
 		d->meta.scan.last_complete = ktime_get_real_seconds();
 	}
 	d->dirty = true;
-	if (pass_done || s->need_commit ||
-	    time_after_eq(jiffies, s->last_commit + DMR_SCAN_COMMIT_SECS * HZ)) {
-		if (dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
-			dmr_publish(d);
-		s->last_commit = jiffies;
-		s->need_commit = false;
-	}
+	if (dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
+		dmr_publish(d);
+	s->last_commit = jiffies;
+	s->need_commit = false;
 	mutex_unlock(&d->meta_lock);
+}
+
+/* Suspend: the scanner is stopped; stage its position for postsuspend's commit. */
+void dmr_scanner_save(struct dmr_dev *d)
+{
+	lockdep_assert_held(&d->meta_lock);
+	if (READ_ONCE(d->scan.in_pass) && d->meta.scan.cursor != d->scan.cursor) {
+		d->meta.scan.cursor = d->scan.cursor;
+		d->dirty = true;
+	}
 }
 
 static void dmr_scan_work(struct work_struct *work)
@@ -352,18 +387,27 @@ static void dmr_scan_work(struct work_struct *work)
 	} else if (xchg(&s->triggered, false)) {
 		s->manual = true;		/* finish this pass even if scanning is turned off */
 	} else if (!READ_ONCE(dmr_settings.scanning) && !s->manual) {
+		WRITE_ONCE(s->rate_kib, 0);
 		return;				/* paused; a settings change re-kicks us */
 	}
 
 	fg = dmr_foreground_ios(d);
-	busy = fg != s->last_fg;
-	s->last_fg = fg;
+	/*
+	 * Idle means no foreground I/O for DMR_SCAN_IDLE_AFTER_MS: batches
+	 * follow each other closely at full speed, and a light foreground load
+	 * would otherwise slip between two samples.
+	 */
+	if (fg != s->last_fg) {
+		s->last_fg = fg;
+		s->last_busy = jiffies;
+	}
+	busy = time_before(jiffies, s->last_busy + msecs_to_jiffies(DMR_SCAN_IDLE_AFTER_MS));
 	s->busy = busy;
 	rate = dmr_scan_rate(busy ? DMR_RATE_MIN : DMR_RATE_MAX);
 	chunk = (busy ? DMR_SCAN_CHUNK_BYTES : DMR_SCAN_IDLE_CHUNK_BYTES) >>
 		(d->block_shift + SECTOR_SHIFT);
 	/* Idle: about a tenth of a second's worth at the max rate. */
-	budget = busy ? 1 : max_t(u64, 1, div_u64((u64)rate * 1024 / 10, DMR_SCAN_IDLE_CHUNK_BYTES));
+	budget = busy ? 1 : max(1u, rate / (DMR_SCAN_IDLE_CHUNK_BYTES / 1024 * 10));
 	dmr_dbg(3, "%s: scan batch at sector %llu%s", dmr_name(d),
 		(unsigned long long)dmr_block_sector(d, s->cursor),
 		busy ? " (foreground busy)" : "");
@@ -376,8 +420,8 @@ static void dmr_scan_work(struct work_struct *work)
 			  ktime_ms_delta(ktime_get(), t0) >= DMR_SCAN_BATCH_MS))
 			break;
 		dmr_scan_range(d, s->cursor, n);
-		if (s->device_error)
-			break;		/* rescan this chunk when the device answers */
+		if (s->device_error || READ_ONCE(s->stopped))
+			break;		/* rescan this chunk later */
 		WRITE_ONCE(s->cursor, s->cursor + n);
 		bytes += n << (d->block_shift + SECTOR_SHIFT);
 	}
@@ -391,10 +435,10 @@ static void dmr_scan_work(struct work_struct *work)
 		return;
 	}
 	if (s->cursor >= main_blocks) {
-		WRITE_ONCE(s->in_pass, false);
 		WRITE_ONCE(s->rate_kib, 0);
 		atomic64_inc(&s->scans);
-		dmr_scan_commit(d, true);
+		dmr_scan_commit(d, true);	/* the stored cursor is 0 before ... */
+		WRITE_ONCE(s->in_pass, false);	/* ... status shows it */
 		dmr_dbg(1, "%s: health scan pass complete", dmr_name(d));
 		dmr_scan_queue(s, HZ);
 		return;
@@ -402,10 +446,11 @@ static void dmr_scan_work(struct work_struct *work)
 	dmr_scan_commit(d, false);
 	/* Pace: the batch plus the wait take as long as its bytes at the rate. */
 	elapsed_ms = max_t(s64, 0, ktime_ms_delta(ktime_get(), t0));
-	delay_ms = div_u64(bytes * 1000, (u64)rate * 1024);
+	delay_ms = div_u64((bytes >> 10) * 1000, rate);
 	delay_ms = delay_ms > (u64)elapsed_ms ? delay_ms - elapsed_ms : 0;
 	WRITE_ONCE(s->rate_kib, (unsigned int)min_t(u64, UINT_MAX,
-		   div_u64(bytes * 1000 / 1024, max_t(u64, 1, elapsed_ms + delay_ms))));
+						    div64_u64((bytes >> 10) * 1000,
+							      max_t(u64, 1, elapsed_ms + delay_ms))));
 	dmr_scan_queue(s, msecs_to_jiffies(delay_ms));
 }
 
@@ -419,6 +464,9 @@ void dmr_scanner_init(struct dmr_dev *d)
 	xa_init(&s->warned);
 	s->stopped = true;
 	s->started = ktime_get_real_seconds();
+	s->last_busy = jiffies;		/* busy until a quiet second is seen */
+	/* One bio per read (dmr_sync_io). */
+	BUILD_BUG_ON(DMR_SCAN_IDLE_CHUNK_BYTES / PAGE_SIZE > BIO_MAX_VECS);
 	s->buf = vmalloc(DMR_SCAN_IDLE_CHUNK_BYTES);
 }
 
@@ -449,6 +497,7 @@ void dmr_scanner_stop(struct dmr_dev *d)
 	s->stopped = true;
 	spin_unlock(&s->lock);
 	cancel_delayed_work_sync(&s->work);
+	WRITE_ONCE(s->rate_kib, 0);
 }
 
 void dmr_scanner_trigger(struct dmr_dev *d)
@@ -484,9 +533,12 @@ u64 dmr_scan_cursor(struct dmr_dev *d)
  */
 void dmr_scan_get_progress(struct dmr_dev *d, struct dmr_scan_progress *p)
 {
-	u64 blocks = dmr_block(d, d->ti->len), cursor = dmr_scan_cursor(d);
+	u64 blocks = dmr_block(d, d->ti->len);
 	bool active = READ_ONCE(d->scan.in_pass);
+	u64 cursor = active ? READ_ONCE(d->scan.cursor) : READ_ONCE(d->meta.scan.cursor);
 
+	p->active = active;
+	p->cursor = cursor;
 	p->percent = blocks ? (unsigned int)div64_u64(min(cursor, blocks) * 100, blocks) : 0;
 	p->rate_kib = active ? READ_ONCE(d->scan.rate_kib) : 0;
 	p->eta = -1;
@@ -501,9 +553,10 @@ ssize_t dmr_scanner_show(struct dmr_dev *d, char *buf)
 	struct dmr_scan_progress p;
 
 	dmr_scan_get_progress(d, &p);
-	return sysfs_emit(buf, "active=%d cursor=%llu blocks=%llu percent=%u rate_kib=%u eta=%lld scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
-			  READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), blocks,
-			  p.percent, p.rate_kib, p.eta, (s64)atomic64_read(&d->scan.blocks),
+	return sysfs_emit(buf,
+			  "active=%d cursor=%llu blocks=%llu percent=%u rate_kib=%u eta=%lld scanned=%lld passes=%llu last_complete=%llu warnings=%llu errors=%llu moved=%lld suspicious=%lld\n",
+			  p.active, p.cursor, blocks, p.percent, p.rate_kib, p.eta,
+			  (s64)atomic64_read(&d->scan.blocks),
 			  READ_ONCE(d->meta.scan.passes),
 			  READ_ONCE(d->meta.scan.last_complete),
 			  READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors),

@@ -498,6 +498,7 @@ static void dmr_postsuspend(struct dm_target *ti)
 
 	flush_workqueue(d->wq);
 	mutex_lock(&d->meta_lock);
+	dmr_scanner_save(d);
 	if (d->dirty && dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
 		dmr_publish(d);
 	mutex_unlock(&d->meta_lock);
@@ -570,11 +571,11 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" reads=%llu writes=%llu health=%u block_size=%u seq=%llu uuid=%pUb",
 		       reads, writes, dmr_health(d), d->block_size,
 		       READ_ONCE(d->meta.seq), d->meta.pair_uuid);
+		dmr_scan_get_progress(d, &prog);	/* one snapshot for every scan token */
 		DMEMIT(" scan_active=%d scan_cursor=%llu scan_passes=%llu scan_warnings=%llu scan_errors=%llu",
-		       READ_ONCE(d->scan.in_pass), dmr_scan_cursor(d), READ_ONCE(d->meta.scan.passes),
+		       prog.active, prog.cursor, READ_ONCE(d->meta.scan.passes),
 		       READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors));
 		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
-		dmr_scan_get_progress(d, &prog);
 		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
 		       prog.percent, prog.rate_kib, prog.eta);
 		break;
@@ -659,6 +660,7 @@ static int __init dmr_init(void)
 {
 	int r;
 
+	dmr_settings_init();
 	r = dmr_scanner_module_init();
 	if (r)
 		return r;

@@ -191,6 +191,9 @@ int run_scan_wait(const ScanOptions &o)
 		throw remap::Error(o.name + ": device is in mode " + before.status.mode +
 				   ": the scanner only runs in mode rw");
 	std::string resp = remap::dm::message(o.name, 0, "scan");
+	if (p0.active && !o.json)
+		std::cout << o.name << ": a pass was already running (" << p0.percent
+			  << "%): waiting for it to end\n";
 	const bool tty = !o.json && ::isatty(STDOUT_FILENO);
 	const auto start = clock::now();
 	auto last_line = start;
@@ -208,6 +211,10 @@ int run_scan_wait(const ScanOptions &o)
 		if (now.status.mode != "rw")
 			throw remap::Error(o.name + ": device went to mode " + now.status.mode +
 					   " during the scan: the scanner stopped");
+		for (const auto &[k, v] : now.status.unknown)
+			if (k == "main_state" && v == "failed")
+				throw remap::Error(o.name + ": the main device is failing (main_state=failed): "
+						   "the scan is paused until it answers again");
 		auto t = clock::now();
 		if (o.timeout && t - start >= std::chrono::seconds(o.timeout)) {
 			timed_out = true;

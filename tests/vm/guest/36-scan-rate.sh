@@ -13,6 +13,19 @@
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 h=/sys/kernel/dm-remap-v4/health
+p=/sys/module/dm_remap_v4/parameters
+# 0. Load-time parameters are checked against each other after all are set:
+# their order on the command line does not matter, and a min above the max
+# is lowered to it (logged) instead of failing the load.
+rmmod dm-remap-v4
+insmod "$DMR_KO" scan_rate_min_kib=300000 scan_rate_max_kib=400000 || fail "insmod min=300000 max=400000 refused"
+check "both load-time rates taken" test "$(cat $p/scan_rate_min_kib) $(cat $p/scan_rate_max_kib)" = "300000 400000"
+rmmod dm-remap-v4
+insmod "$DMR_KO" scan_rate_min_kib=300000 || fail "insmod min=300000 refused"
+check "a load-time min above the default max is lowered to it" test "$(cat $p/scan_rate_min_kib)" = 200000
+check "... and logged" grep -q "scan_rate_min_kib 300000 above scan_rate_max_kib 200000" <(dmesg)
+rmmod dm-remap-v4
+load_module
 RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
 [[ -x $RCTL ]] || die "remapctl not built"
 echo 0 >$h/health_scanning
@@ -57,7 +70,7 @@ while ((SECONDS < deadline)); do
     sleep 0.5
 done
 idle_ms=$((($(date +%s%N) - t0) / 1000000))
-[[ $(field r0 scan_passes) == 1 ]] || die "the idle pass did not finish within $limit s (cursor $(field r0 scan_cursor) of $blocks)"
+[[ $(field r0 scan_passes) == 1 ]] || { fail "the idle pass did not finish within $limit s (cursor $(field r0 scan_cursor) of $blocks)"; finish; }
 expect_field r0 scan_passes 1
 expect_field r0 scan_active 0
 idle_kib=$((gib * 1024 * 1024 * 1000 / idle_ms))
@@ -97,6 +110,26 @@ check "idle pass at least 10x the busy pace ($idle_kib vs $busy_kib KiB/s)" \
     test "$idle_kib" -ge $((10 * (busy_kib > 0 ? busy_kib : 1)))
 check "scanner bytes while busy under 1% of fio's ($share%)" \
     /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+
+# 2b. Another user of the same disk (a sibling dm-linear on nullb0, as a
+# second partition would be) makes the scanner step back too: it watches the
+# whole disk's I/O statistics minus its own reads, like md.
+sib=$(dm_create sib0 "0 $(sectors /dev/nullb0) linear /dev/nullb0 0")
+dmsetup message r0 0 scan >/dev/null
+fio --name=sibling --filename="$sib" --ioengine=libaio --direct=1 --iodepth=8 \
+    --rw=randread --bs=4k --time_based --runtime=25 --eta=never --output=/tmp/fio2.out &
+fio_pid=$!
+sleep 4
+c0=$(field r0 scan_cursor) t0=$(date +%s%N)
+sleep 15
+c1=$(field r0 scan_cursor) t1=$(date +%s%N)
+wait $fio_pid || fail "fio on the sibling failed"
+sib_ms=$(((t1 - t0) / 1000000))
+sib_bytes=$(((c1 - c0) * bs))
+log "sibling busy: scanner read $sib_bytes bytes in $sib_ms ms"
+check "another user of the disk slows the scanner to the min rate ($((sib_bytes * 1000 / 1024 / sib_ms)) KiB/s)" \
+    test "$c1" -ge "$c0" -a "$sib_bytes" -le $((min_kib * 1024 * sib_ms / 1000 + 65536))
+dm_remove sib0
 [[ -n ${DMR_OUT:-} ]] && echo "gib=$gib idle_ms=$idle_ms idle_kib=$idle_kib ms_per_gib=$((idle_ms / gib)) busy_kib=$busy_kib busy_share_pct=$share min_kib=$min_kib" >"$DMR_OUT/scan-rate.txt"
 dm_remove r0
 
