@@ -18,11 +18,11 @@ struct dmr_settings dmr_settings = {
 	.scan_warn_ms = 50,
 	/*
 	 * md's check/resync model: full speed up to the max while the device
-	 * is idle, the min while foreground I/O is seen.  The min is a quarter
-	 * of md's 1,000 KiB/s so the scanner stays under 1% of a device that
-	 * serves 25 MB/s or more of foreground I/O.
+	 * is idle, the min while foreground I/O is seen.  The min is an eighth
+	 * of md's 1,000 KiB/s: the scanner stays under 1% of a device that
+	 * serves 13 MB/s or more of foreground I/O.
 	 */
-	.scan_rate_min_kib = 256,
+	.scan_rate_min_kib = 128,
 	.scan_rate_max_kib = 200000,
 	.marginal_remap_percent = 50,
 	.auto_discovery = 1,
@@ -168,6 +168,6 @@ module_param_cb(name, &dmr_param_ops_##name, NULL, 0644);		\
 MODULE_PARM_DESC(name, desc)
 
 DMR_RATE_PARAM(scan_rate_min_kib, DMR_RATE_MIN,
-	       "Health scan rate while foreground I/O is seen, KiB/s, 1-4194304, <= max (default 256)");
+	       "Health scan rate while foreground I/O is seen, KiB/s, 1-4194304, <= max (default 128)");
 DMR_RATE_PARAM(scan_rate_max_kib, DMR_RATE_MAX,
 	       "Health scan rate while the device is idle, KiB/s, 1-4194304, >= min (default 200000)");

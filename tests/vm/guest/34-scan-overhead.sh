@@ -5,7 +5,7 @@
 # Asserted (deterministic counts): the scanner really ran in every "on"
 # round and paused in every "off" round, and the bytes it read while fio
 # was busy are under 1% of what fio read (busy, it paces itself to
-# scan_rate_min_kib, default 256 KiB/s).  Reported: the median on/off IOPS ratio and its spread; under
+# scan_rate_min_kib, default 128 KiB/s).  Reported: the median on/off IOPS ratio and its spread; under
 # TCG that timing noise is +-20% per round, so only a gross regression
 # (ratio of medians < 0.90) fails the test.
 . "$(dirname "$0")/remap-lib.sh"

@@ -29,7 +29,7 @@ load_module
 RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
 [[ -x $RCTL ]] || die "remapctl not built"
 echo 0 >$h/health_scanning
-check "default min rate is 256 KiB/s" test "$(cat $h/scan_rate_min_kib)" = 256
+check "default min rate is 128 KiB/s" test "$(cat $h/scan_rate_min_kib)" = 128
 check "default max rate is 200000 KiB/s" test "$(cat $h/scan_rate_max_kib)" = 200000
 min_kib=$(cat $h/scan_rate_min_kib)
 
