@@ -14,6 +14,7 @@
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
+# a test's own "# vm-timeout: N" line raises the default for it;
 # timeout= in kernels.sh --info).  Host tests also get the kernel's host_env
 # (e.g. FIRST_START for 60-powercut on the slow debug kernel).
 # VM_ENV: "KEY=VALUE ..." passed to every guest test (run-vm.sh --env), and
@@ -75,11 +76,16 @@ for kver in "${kernels[@]}"; do
         mkdir -p "$out"
         t0=$SECONDS
         rc=0
+        # A test may ask for more time with a "# vm-timeout: SECONDS" line
+        # (long-running measurements on a loaded host).
+        t_to=$(sed -n 's/^# vm-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+        test_to=$timeout_s
+        [[ -n $t_to && -z ${VM_TIMEOUT:-} ]] && ((t_to > test_to)) && test_to=$t_to
         if [[ $t == */host/* ]]; then
             # Multi-boot tests drive run-vm.sh themselves, on the host.
-            env "${host_env[@]}" "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$timeout_s" "$t" >"$log" 2>&1 || rc=$?
+            env "${host_env[@]}" "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$test_to" "$t" >"$log" 2>&1 || rc=$?
         else
-            "$here/run-vm.sh" --kernel "$kver" --timeout "$timeout_s" --quiet --log "$log" \
+            "$here/run-vm.sh" --kernel "$kver" --timeout "$test_to" --quiet --log "$log" \
                 --out "$out" "${env_args[@]}" -- "$t" >/dev/null 2>&1 || rc=$?
         fi
         secs=$((SECONDS - t0))

@@ -8,6 +8,7 @@
 # scan_rate_min_kib, default 128 KiB/s).  Reported: the median on/off IOPS ratio and its spread; under
 # TCG that timing noise is +-20% per round, so only a gross regression
 # (ratio of medians < 0.90) fails the test.
+# vm-timeout: 600
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 h=/sys/kernel/dm-remap-v4/health

@@ -10,6 +10,7 @@
 #      counts: the scan cursor and the target's read counter), and the idle
 #      pace is at least 10x the busy one;
 #   3. `remapctl scan NAME --wait` (plain lines, --json, --timeout, a tty).
+# vm-timeout: 600
 . "$(dirname "$0")/remap-lib.sh"
 load_module
 h=/sys/kernel/dm-remap-v4/health
