@@ -14,8 +14,8 @@
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
-# a test's own "# vm-timeout: N" line raises the default for it;
-# timeout= in kernels.sh --info).  Host tests also get the kernel's host_env
+# timeout= in kernels.sh --info; a test's own "# vm-timeout: N" line raises
+# the default for that test).  Host tests also get the kernel's host_env
 # (e.g. FIRST_START for 60-powercut on the slow debug kernel).
 # VM_ENV: "KEY=VALUE ..." passed to every guest test (run-vm.sh --env), and
 # to host tests in their environment; e.g. DMR_STRESS_SECONDS=600.
