@@ -38,7 +38,10 @@ while read -r name file test kernels; do
         --env DMR_KO="$work/ko/dm-remap-v4.ko" -- "$repo/tests/vm/guest/$test.sh" \
         >/dev/null 2>&1 || rc=$?
     why=$(grep -a 'FAIL:' "$log" | head -n 2 | tr -d '\r' | sed 's/.*FAIL: //' | paste -sd';' || true)
-    if ((rc == 1)) && [[ -n $why ]]; then
+    # 1: checks failed; 122: checks failed and the mutant also left a
+    # kernel splat (run-vm's "kernel log not clean").  A timeout (124) or a
+    # boot failure is not a catch.
+    if ((rc == 1 || rc == 122)) && [[ -n $why ]]; then
         echo "PASS $kver $name: $test caught it: $why"
         passed=$((passed + 1))
     else
