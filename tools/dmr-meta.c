@@ -35,6 +35,9 @@ static int read_slots(const char *dev, struct slot slots[DMR_NR_COPIES])
 	int fd, i;
 
 	fd = open(dev, O_RDONLY | O_DIRECT);
+	/* An image file on tmpfs has no O_DIRECT; nothing caches it either. */
+	if (fd < 0 && errno == EINVAL)
+		fd = open(dev, O_RDONLY);
 	if (fd < 0) {
 		fprintf(stderr, "dmr-meta: cannot open %s: %s\n", dev, strerror(errno));
 		return -1;
