@@ -388,7 +388,7 @@ static void build(const char *image, uint64_t size, const char *line)
 		apply_durable(fd, b, buf);
 	for (uint64_t j = 0; j < n; j++)
 		apply(fd, order[j], buf);
-	if (fsync(fd) || close(fd))
+	if (close(fd))
 		die(1, "%s: %s", image, strerror(errno));
 	free(order);
 	free(keep);

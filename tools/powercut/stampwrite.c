@@ -28,6 +28,7 @@
  *                   each write and "SYNCED <seq>" after each fsync, instead
  *                   of ACK lines (a plain write is durable only once a later
  *                   fsync returned);
+ *       --sync plain  the same without any fsync;
  *       --mark LOGDM  after each acknowledgement also logs a mark in the
  *                   dm-log-writes device LOGDM (a DM_TARGET_MSG ioctl, as
  *                   `dmsetup message LOGDM 0 mark NAME`): "A.<seq>.<block>"
@@ -46,7 +47,7 @@
  *       belongs somewhere else (misdirected write), or "E<errno>" for every
  *       sector of a block that could not be read.
  *
- *       An image file where O_DIRECT is refused (tmpfs) is read without it.
+ *       A regular file (an image) is read through the page cache.
  *
  * Every 512-byte sector of a written block carries its own stamp (magic,
  * sequence number, block, sector index, cycle, pseudo-random filler, a 64-bit
@@ -63,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -179,7 +181,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: stampwrite write DEV --blocks N --seed S --base B [--count K] [--cycle C]\n"
-		"                  [--first F] [--sync dsync|aio|fsync[:M]] [--mark LOGDM]\n"
+		"                  [--first F] [--sync dsync|aio|plain|fsync[:M]] [--mark LOGDM]\n"
 		"       stampwrite check DEV --blocks N\n");
 	return 2;
 }
@@ -275,7 +277,7 @@ static int do_write(const struct write_opts *o)
 		mark_or_die(o, name);
 		say(line);
 		done++;
-		if (o->sync_every && (done % o->sync_every == 0 || done == o->count)) {
+		if (o->sync_every && done % o->sync_every == 0) {
 			if (fsync(fd)) {
 				snprintf(line, sizeof(line), "ERR fsync %" PRIu64 " %s\n", seq,
 					 strerror(errno));
@@ -305,15 +307,28 @@ static int is_zero(const void *p, size_t n)
 	return 1;
 }
 
+/*
+ * A block device is read with O_DIRECT (what the device holds, not the page
+ * cache); an image file through the page cache, which is what it holds.
+ */
+static int open_for_check(const char *dev)
+{
+	struct stat st;
+	int fd = open(dev, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISBLK(st.st_mode))
+		return fd;
+	close(fd);
+	return open(dev, O_RDONLY | O_DIRECT);
+}
+
 static int do_check(const char *dev, uint64_t nblocks)
 {
 	uint64_t b;
 	void *buf;
 	int fd;
 
-	fd = open(dev, O_RDONLY | O_DIRECT);
-	if (fd < 0 && errno == EINVAL)	/* an image file on tmpfs */
-		fd = open(dev, O_RDONLY);
+	fd = open_for_check(dev);
 	if (fd < 0) {
 		fprintf(stderr, "stampwrite: open %s: %s\n", dev, strerror(errno));
 		return 3;
@@ -387,6 +402,8 @@ int main(int argc, char **argv)
 				o.sync_every = 0;
 			else if (!strcmp(argv[i + 1], "aio"))
 				o.aio = 1;
+			else if (!strcmp(argv[i + 1], "plain"))
+				o.sync_every = UINT64_MAX;
 			else if (!strcmp(argv[i + 1], "fsync"))
 				o.sync_every = 8;
 			else if (strncmp(argv[i + 1], "fsync:", 6) ||
