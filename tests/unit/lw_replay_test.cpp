@@ -185,6 +185,10 @@ TEST(LwReplay, RandomStatesPerIntervalBetweenFlushes)
 			}
 		}
 		seen[it->first].insert(lost);
+		// The FUA writes come last, in log order: nothing reorders them.
+		std::vector<long> tail(s.keep.end() - (long)it->second.second.size(), s.keep.end());
+		EXPECT_EQ(tail, std::vector<long>(it->second.second.begin(), it->second.second.end()))
+			<< s.line;
 	}
 	EXPECT_EQ(random, 4u * 40u);
 	// 40 draws find every subset of a pool of at most 2.

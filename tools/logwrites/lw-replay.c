@@ -32,11 +32,12 @@
  *                                F2 (the first starts before entry 0, the
  *                                last ends at the end of the log), K states:
  *                                durable(F1) in log order, then, in the order
- *                                listed, every FUA write of the interval and
- *                                a random subset of its other writes (those
- *                                a volatile cache may have lost or written
- *                                in any order).  Intervals without such
- *                                writes give no random state.
+ *                                listed, a random subset of the interval's
+ *                                other writes in a random order (those a
+ *                                volatile cache may have lost or written in
+ *                                any order), then every FUA write of the
+ *                                interval in log order.  Intervals without
+ *                                such writes give no random state.
  * A line is "<id> <kind> crash=<entry> base=<entry> keep=<list|->"; base=-1
  * means nothing.  A checker holds the writer to every acknowledgement
  * logged (as a mark) before entry `crash`.  --max M keeps M of the states
@@ -289,15 +290,17 @@ static void states(uint64_t k, uint64_t seed, uint64_t max)
 				pool[np++] = (uint64_t)i;
 		}
 		for (uint64_t s = 0; np && s < k; s++) {
-			uint64_t n = nk, take = below(np + 1);
+			uint64_t n, take = below(np + 1);
 			char *str = NULL;
 			size_t len = 0, cap = 0;
 			uint64_t *all = malloc((nk + np) * sizeof(*all));
 
 			if (!all)
 				die(1, "out of memory");
-			memcpy(all, keep, nk * sizeof(*all));
-			/* A random subset of `take` of the pool (partial Fisher-Yates). */
+			/* A random subset of `take` of the pool, in a random order
+			 * (partial Fisher-Yates)...
+			 */
+			n = 0;
 			for (uint64_t j = 0; j < take; j++) {
 				uint64_t r = j + below(np - j), t = pool[j];
 
@@ -305,13 +308,14 @@ static void states(uint64_t k, uint64_t seed, uint64_t max)
 				pool[r] = t;
 				all[n++] = pool[j];
 			}
-			/* ...and everything kept, in a random order. */
-			for (uint64_t j = n; j > 1; j--) {
-				uint64_t r = below(j), t = all[j - 1];
-
-				all[j - 1] = all[r];
-				all[r] = t;
-			}
+			/*
+			 * ...then the FUA writes in log order: each was durable when
+			 * it completed, and a write the cache still held cannot
+			 * overwrite it unless it was sent later, which the log does
+			 * not tell (dm-log-writes logs those writes at the flush).
+			 */
+			memcpy(all + n, keep, nk * sizeof(*all));
+			n += nk;
 			for (uint64_t j = 0; j < n; j++)
 				append(&str, &len, &cap, all[j]);
 			add_line("random crash=%" PRId64 " base=%" PRId64 " keep=%s", f2, f1,

@@ -22,17 +22,27 @@ echo "|---|---|---:|---:|---|"
 while read -r name kind; do
     [[ $want == "  " || $want == *" $name "* ]] || continue
     work=$(mktemp -d "$repo/build/vm/tmp/crash-mutant-$name.XXXXXX")
-    cp -r "$repo/kernel" "$repo/include" "$work/"
-    if [[ $kind == flag ]]; then
-        /usr/bin/python3 "$here/flag-mutants.py" apply "$name" "$work/kernel"
-    else
-        /usr/bin/python3 "$here/apply.py" "$here/crash-mutants.txt" apply "$name" "$work/kernel"
-    fi
-    make -s -C "/lib/modules/$kver/build" M="$work/kernel" modules >"$work/build.log" 2>&1 ||
-        { cat "$work/build.log"; exit 2; }
+    # Both builds: the recording loads the fault-injection one (its
+    # ${DMR_KO%/*}/fault/ sibling, as load_module_fault expects).
+    for variant in normal fault; do
+        mkdir -p "$work/$variant"
+        cp -r "$repo/kernel" "$repo/include" "$work/$variant/"
+        if [[ $kind == flag ]]; then
+            /usr/bin/python3 "$here/flag-mutants.py" apply "$name" "$work/$variant/kernel"
+        else
+            /usr/bin/python3 "$here/apply.py" "$here/crash-mutants.txt" apply "$name" "$work/$variant/kernel"
+        fi
+        extra=()
+        [[ $variant == fault ]] && extra=(DMR_FAULT_INJECT=1)
+        make -s -C "/lib/modules/$kver/build" M="$work/$variant/kernel" "${extra[@]}" modules \
+            >"$work/build-$variant.log" 2>&1 || { cat "$work/build-$variant.log"; exit 2; }
+    done
+    mkdir -p "$work/ko/fault"
+    cp "$work/normal/kernel/dm-remap-v4.ko" "$work/ko/dm-remap-v4.ko"
+    cp "$work/fault/kernel/dm-remap-v4.ko" "$work/ko/fault/dm-remap-v4.ko"
     out=$repo/build/vm/out/$kver/crash-mutants/$name
     rc=0
-    KVER=$kver CR_ACTIVATE=0 CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/kernel/dm-remap-v4.ko" \
+    KVER=$kver CR_ACTIVATE=0 CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/ko/dm-remap-v4.ko" \
         "$repo/tests/vm/host/62-crash-replay.sh" >"$work/run.log" 2>&1 || rc=$?
     mkdir -p "$out"
     cp "$work/run.log" "$out/run.log"

@@ -17,13 +17,16 @@
 # The spare is preloaded (tools/bench/mkremaps, through the log) with
 # remaps of blocks outside the checked region, so that it is nearly full.
 #
-# Workload (every step is also a mark "E.<what>" in the log):
+# Workload (every step is also a mark "E.<what>" in the log; the module is
+# the fault-injection build):
 #   4 stampwrite writers on disjoint 64-block ranges of the first 256
 #   4 KiB blocks: two AIO O_DSYNC (acknowledged on their REQ_FUA alone), one
 #   pwrite O_DSYNC, one plain + fsync every 8; each acknowledgement is a mark
 #   (A./W./S., see stampwrite.c); meanwhile: bad sectors injected live in
 #   3 steps, `remap` messages, clear_stats, suspend/resume, a same-table
-#   reload; then, idle: a read error that leaves a pending sector (mark
+#   reload; then, idle: a transient write error (gone when the delayed
+#   worker retries), a second write racing a slowed-down commit of the
+#   first one's remap, a read error that leaves a pending sector (mark
 #   P.<sector>.<seq of its data>) later written (remapped), another one
 #   rewritten on main by a plain write under no_auto_remap, and a scanner
 #   pass that moves a slow block.
@@ -38,14 +41,20 @@ out=${DMR_OUT:?needs --out}
 MAIN=16384              # 8 MiB main; stamped: 4 KiB blocks 0..259 (sectors 0..2079)
 SPARE=$((9216 + 2048))  # metadata area + the minimum 2048 data blocks of 512 bytes
 PRELOAD=1960            # preloaded remaps (every 2nd main block from 12288): 88 spare blocks left
+TB=256                  # a write error that is gone when the worker retries
 PB=257                  # the block that gets a read error (pending), sector PB*8+3
 PB2=258                 # the same, rewritten on main with no_auto_remap
 SB=259                  # the slow block the scanner moves
+CB=260                  # a second write lands while the first one's remap is committed
 RANGE=64                # 4 KiB blocks per writer: writers 1-4 cover blocks 0..255
 logdev=/dev/vda
 mark() { dmsetup message cr-lw 0 mark "E.$1"; }
 
-load_remap
+# The fault-injection build (kernel/dmr-fault.h) widens two windows below;
+# the scanner stays off until its step.
+load_module_fault
+echo 0 >/sys/module/dm_remap_v4/parameters/enable_background_scanning
+P=/sys/module/dm_remap_v4/parameters
 modprobe dm-log-writes
 modprobe dm-delay
 modprobe null_blk nr_devices=1 gb=1 memory_backed=1 cache_size=64 bs=512
@@ -135,6 +144,40 @@ made=$(($(field cr-r0 remapped) - PRELOAD - 6 * 1))
 log "remaps made by write errors: $made"
 check "write errors remapped live" test "$made" -gt 0
 
+# --- a transient write error: the worker's retry on main succeeds -------------------
+# No remap, no commit follows: only the retry's own REQ_FUA (the caller's,
+# kept in io->flags) makes the acknowledged AIO O_DSYNC write durable.
+before=$(field cr-r0 remapped)
+faults+=" W:$((TB * 8 + 1)):1"
+swap_table cr-mainf "$(fault_table "$faults")"
+echo 3000 >$P/fault_worker_delay_ms
+"$sw" write "$dev" --first $TB --blocks 1 --base 9000000000 --count 1 --cycle 9 --sync aio \
+    --mark cr-lw >"$out/transient.txt" 2>&1 &
+tw=$!
+sleep 1
+faults=${faults/ W:$((TB * 8 + 1)):1/}
+swap_table cr-mainf "$(fault_table "$faults")"
+wait $tw || fail "the write with a transient error failed: $(cat "$out/transient.txt")"
+check "worker delay fired" in_dmesg "worker delayed"
+expect_field cr-r0 remapped "$before"
+mark transient
+
+# --- a second write to a block whose remap is being committed ---------------------
+# The commit is slowed down (fault_commit_delay_ms); the second write must
+# not reach the new spare block before the commit made the remap durable.
+faults+=" W:$((CB * 8 + 2)):1"
+swap_table cr-mainf "$(fault_table "$faults")"
+echo 3000 >$P/fault_commit_delay_ms
+"$sw" write "$dev" --first $CB --blocks 1 --base 8000000000 --count 1 --cycle 8 --sync aio \
+    --mark cr-lw >"$out/window1.txt" 2>&1 &
+w1=$!
+sleep 1.5
+"$sw" write "$dev" --first $CB --blocks 1 --base 8000000001 --count 1 --cycle 8 --sync aio \
+    --mark cr-lw >"$out/window2.txt" 2>&1 || fail "the second write of block $CB failed"
+wait $w1 || fail "the first write of block $CB failed"
+check "commit delay fired" in_dmesg "metadata commit delayed"
+mark commit_window
+
 # --- a read error leaves a pending sector, which is written later ----------------
 "$sw" write "$dev" --first $PB --blocks 1 --base 5000000000 --count 1 --cycle 5 \
     --mark cr-lw >"$out/pending1.txt" 2>&1 || fail "first write of block $PB"
@@ -193,7 +236,7 @@ expect_field cr-r0 mode rw
 for d in cr-r0 cr-mainf cr-err cr-spare cr-main cr-lw; do dm_remove $d; done
 {
     echo "main_offset=0 main_sectors=$MAIN spare_offset=$MAIN spare_sectors=$SPARE"
-    echo "blocks=260 pending_block=$PB slow_block=$SB preload=$PRELOAD"
+    echo "blocks=261 pending_block=$PB slow_block=$SB preload=$PRELOAD"
     echo "faults=$faults"
 } >"$out/info.txt"
 finish
