@@ -16,8 +16,11 @@
 #     offline check resolved, and leave all 5 metadata copies valid.
 #
 # Env: KVER (required); CR_COUNT (writes per writer, default 300); CR_K
-# (random states per interval, default 2); CR_MAX (states checked, 0 = all,
-# default 0); CR_ACTIVATE (states activated in the VM, default 6); CR_SEED
+# (random states per interval, default 2); CR_MAX (a seeded sample of that
+# many crash states is checked, 0 = all; default 200, the short form that
+# `make test` runs; `make test-long` checks all); CR_LIMIT (check at most
+# that many, the latest crash points first; default 0 = no limit);
+# CR_ACTIVATE (states activated in the VM, default 6); CR_SEED
 # (default 1); CR_STOP (stop checking after that many failing states, 0 =
 # never: the mutant runs use it); DMR_KO (a different module, e.g. a mutant: must be under the
 # repository); CR_OUT (output directory, default build/vm/out/<kver>/
@@ -28,7 +31,7 @@ repo=$(cd "$here/../../.." && pwd -P)
 kver=${KVER:?KVER must name the kernel to boot}
 count=${CR_COUNT:-300}
 k=${CR_K:-2}
-max=${CR_MAX:-0}
+max=${CR_MAX:-200}
 nact=${CR_ACTIVATE:-6}
 seed=${CR_SEED:-1}
 out=${CR_OUT:-$repo/build/vm/out/$kver/62-crash-replay}
@@ -38,7 +41,7 @@ for t in "$bin/powercut/stampwrite" "$bin/bench/mkremaps" "$bin/logwrites/lw-rep
     "$bin/logwrites/lw-dump" "$bin/dmr-meta"; do
     [[ -x $t ]] || { echo "crash-replay: missing $t (run make userspace)"; exit 1; }
 done
-for v in "$count" "$k" "$max" "$nact" "$seed"; do
+for v in "$count" "$k" "$max" "$nact" "$seed" "${CR_LIMIT:-0}" "${CR_STOP:-0}"; do
     [[ $v =~ ^[0-9]+$ ]] || { echo "crash-replay: bad number '$v' in CR_*"; exit 2; }
 done
 rm -rf "$out"
@@ -70,7 +73,7 @@ cat "$out/states.err"
 rc=0
 "$py" "$repo/tools/powercut/crash-check.py" --log "$out/log.img" --entries "$out/entries.txt" \
     --states "$out/states.txt" --info "$out/rec/info.txt" --bin "$bin" --work "$out/work" \
-    --sample "$nact" --stop-after "${CR_STOP:-0}" --json "$out/result.json" >"$out/check.txt" 2>&1 || rc=$?
+    --sample "$nact" --limit "${CR_LIMIT:-0}" --stop-after "${CR_STOP:-0}" --json "$out/result.json" >"$out/check.txt" 2>&1 || rc=$?
 grep -v '^STATE .* ok$' "$out/check.txt" | head -n 40
 if ((rc != 0)); then
     echo "crash-replay: FAIL: the offline check found crash states that lose data (details: $out/check.txt)"

@@ -9,7 +9,9 @@
 # activation: CR_ACTIVATE=0) with it, and expect the check to FAIL with
 # crash states that lose data.  Prints a table row per mutant (mutant,
 # crash states checked, states failed) and "crash mutants: N caught, M
-# survived".  Env as 62-crash-replay.sh (CR_COUNT, CR_K, CR_MAX, ...).
+# survived".  All crash states are listed (CR_MAX=0); the check stops at
+# CR_STOP (default 10) failing states and looks at the CR_LIMIT (default
+# 1500) latest crash points at most.  Env as 62-crash-replay.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../.." && pwd -P)
@@ -42,7 +44,7 @@ while read -r name kind; do
     cp "$work/fault/kernel/dm-remap-v4.ko" "$work/ko/fault/dm-remap-v4.ko"
     out=$repo/build/vm/out/$kver/crash-mutants/$name
     rc=0
-    KVER=$kver CR_ACTIVATE=0 CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/ko/dm-remap-v4.ko" \
+    KVER=$kver CR_ACTIVATE=0 CR_MAX=0 CR_LIMIT=${CR_LIMIT:-1500} CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/ko/dm-remap-v4.ko" \
         "$repo/tests/vm/host/62-crash-replay.sh" >"$work/run.log" 2>&1 || rc=$?
     mkdir -p "$out"
     cp "$work/run.log" "$out/run.log"

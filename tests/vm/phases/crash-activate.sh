@@ -15,11 +15,12 @@ kv() { tr ' ' '\n' <"$info" | sed -n "s/^$1=//p"; }
 mo=$(kv main_offset) ms=$(kv main_sectors) so=$(kv spare_offset) ss=$(kv spare_sectors)
 blocks=$(kv blocks)
 load_remap
+modprobe loop 2>/dev/null || true
 n=0
 for d in "$out"/sample/*/; do
     id=$(basename "$d")
     cp "$d/state.img" /tmp/state.img
-    loop=$(losetup --find --show /tmp/state.img)
+    loop=$(losetup --find --show /tmp/state.img) || die "losetup of state $id failed"
     main=$(dm_create ca-main "0 $ms linear $loop $mo")
     spare=$(dm_create ca-spare "0 $ss linear $loop $so")
     if dev=$(mk_remap ca-r0 "$main" "$spare"); then
