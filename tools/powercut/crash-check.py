@@ -36,8 +36,10 @@ Rules, per state (after READY):
 
 Prints one line per state ("STATE <id> <kind> crash=<c> ok" or "... FAIL:
 reasons") and a summary; exit 1 if any state fails or nothing was checked.
---sample N keeps N of the checked states (evenly spread) in WORK/sample/<id>/
-(state.img, offline.txt) for crash-activate.sh to activate in a VM.
+--sample N keeps N of the checked states (evenly spread), and up to N more
+that crashed inside a commit (stale copies), in WORK/sample/<id>/
+(state.img, offline.txt, state.txt) for crash-activate.sh to activate in a
+VM.
 """
 import argparse
 import hashlib
@@ -173,6 +175,7 @@ def check(a, info, scratch, img, spare_img, main_img, logical_img):
     shutil.rmtree(sample_dir, ignore_errors=True)
 
     meta_cache = {}
+    stale_saved = 0
     tot = dict(states=len(states), checked=0, skipped=len(states) - len(checked),
                failed=0, prefix=0, random=0, meta_stale_states=0, max_required_blocks=0,
                max_remapped_in_region=0, pending_states=0, exact=0, newer=0, torn=0)
@@ -279,7 +282,10 @@ def check(a, info, scratch, img, spare_img, main_img, logical_img):
                 break
         else:
             print('STATE %s %s crash=%d ok' % (sid, kind, crash))
-        if line in sample:
+        # Activate the evenly spread sample, and as many states again that
+        # crashed inside a commit (stale copies for activation to repair).
+        if line in sample or (vrc == 1 and stale_saved < a.sample):
+            stale_saved += vrc == 1 and line not in sample
             d = os.path.join(sample_dir, sid)
             os.makedirs(d)
             shutil.copyfile(img, os.path.join(d, 'state.img'))
