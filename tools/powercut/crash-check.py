@@ -164,7 +164,7 @@ def check(a, info, scratch, img, spare_img, main_img, logical_img):
     # The latest crash points first: the log's tail holds the single-shot
     # steps (transient error, commit window, pending sectors, scanner), and
     # --limit / --stop-after then cut the long run of the writers' states.
-    checked.reverse()
+    checked.sort(key=lambda s: -int(re.search(r'crash=(-?\d+)', s).group(1)))
     if a.limit:
         checked = checked[:a.limit]
     sample = set()

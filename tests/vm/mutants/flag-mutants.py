@@ -8,8 +8,9 @@ every REQ_PREFLUSH and every REQ_FUA in kernel/*.c (outside comments and
 strings), a variant in which that one occurrence is replaced by 0.
 
   list   one line per mutant: "<name> <file> <line>", the name being
-         no-fua-<file stem>-<line> or no-preflush-<file stem>-<line>
-         (a second occurrence on the same line gets a suffix .2, ...)
+         no-fua-<function> or no-preflush-<function> (named after the
+         function, not the line, so that comments do not rename them; a
+         second occurrence in the same function gets a suffix .2, ...)
   apply  rewrite that occurrence in KERNEL_DIR/<file> (a copy of kernel/)
 """
 import glob
@@ -45,6 +46,16 @@ def blank_comments(src):
     return ''.join(out)
 
 
+def function_at(code, pos):
+    """The function whose body holds pos: the last definition (a line that
+    starts with an identifier and has "name(" in it, then a line "{")
+    before it."""
+    name = 'toplevel'
+    for m in re.finditer(r'^[A-Za-z_][^\n;]*?\b([A-Za-z_]\w*)\([^;]*?\n\{', code[:pos], re.M):
+        name = m.group(1)
+    return name
+
+
 def mutants(kdir):
     res = []
     for path in sorted(glob.glob(os.path.join(kdir, '*.c'))):
@@ -53,8 +64,7 @@ def mutants(kdir):
         seen = {}
         for m in re.finditer(r'\b(REQ_FUA|REQ_PREFLUSH)\b', code):
             line = code.count('\n', 0, m.start()) + 1
-            stem = os.path.basename(path)[:-2]
-            name = 'no-%s-%s-%d' % (TOKENS[m.group(1)], stem, line)
+            name = 'no-%s-%s' % (TOKENS[m.group(1)], function_at(code, m.start()))
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name += '.%d' % seen[name]

@@ -94,6 +94,11 @@ check "the remap device has a volatile write cache (FUA reaches it)" \
     grep -qx "write back" /sys/block/$(dm_kname cr-r0)/queue/write_cache
 expect_field cr-r0 remapped $PRELOAD
 dmsetup message cr-lw 0 mark READY
+# The layout, for the replay (written now: a run that fails later is replayed too).
+{
+    echo "main_offset=0 main_sectors=$MAIN spare_offset=$MAIN spare_sectors=$SPARE"
+    echo "blocks=261 pending_block=$PB slow_block=$SB preload=$PRELOAD"
+} >"$out/info.txt"
 
 # --- concurrent writers, with live errors and management around them ------------
 declare -a wpid
@@ -234,9 +239,5 @@ expect_field cr-r0 mode rw
 
 # --- tear down: removing cr-lw logs what is left and a last mark ------------------
 for d in cr-r0 cr-mainf cr-err cr-spare cr-main cr-lw; do dm_remove $d; done
-{
-    echo "main_offset=0 main_sectors=$MAIN spare_offset=$MAIN spare_sectors=$SPARE"
-    echo "blocks=261 pending_block=$PB slow_block=$SB preload=$PRELOAD"
-    echo "faults=$faults"
-} >"$out/info.txt"
+echo "faults=$faults" >>"$out/info.txt"
 finish
