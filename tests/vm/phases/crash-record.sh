@@ -87,6 +87,12 @@ fault_table() {
     ((pos < MAIN)) && echo "$pos $((MAIN - pos)) linear $main $pos"
     return 0
 }
+# wait_dmesg TEXT: until the kernel log has TEXT (at most 60 s).
+wait_dmesg() {
+    local i
+    for ((i = 0; i < 300; i++)); do in_dmesg "$1" && return 0; sleep 0.2; done
+    fail "no '$1' in the kernel log after 60 s"
+}
 faults=""
 mainf=$(dm_create cr-mainf "$(fault_table "$faults")")
 dev=$(mk_remap cr-r0 "$mainf" "$spare")
@@ -155,15 +161,16 @@ check "write errors remapped live" test "$made" -gt 0
 before=$(field cr-r0 remapped)
 faults+=" W:$((TB * 8 + 1)):1"
 swap_table cr-mainf "$(fault_table "$faults")"
-echo 3000 >$P/fault_worker_delay_ms
+echo 8000 >$P/fault_worker_delay_ms
 "$sw" write "$dev" --first $TB --blocks 1 --base 9000000000 --count 1 --cycle 9 --sync aio \
     --mark cr-lw >"$out/transient.txt" 2>&1 &
 tw=$!
-sleep 1
+# Heal once the write has failed and the worker sleeps (not by the clock:
+# under TCG a process start alone can take a second).
+wait_dmesg "worker delayed"
 faults=${faults/ W:$((TB * 8 + 1)):1/}
 swap_table cr-mainf "$(fault_table "$faults")"
 wait $tw || fail "the write with a transient error failed: $(cat "$out/transient.txt")"
-check "worker delay fired" in_dmesg "worker delayed"
 expect_field cr-r0 remapped "$before"
 mark transient
 
@@ -172,15 +179,14 @@ mark transient
 # not reach the new spare block before the commit made the remap durable.
 faults+=" W:$((CB * 8 + 2)):1"
 swap_table cr-mainf "$(fault_table "$faults")"
-echo 3000 >$P/fault_commit_delay_ms
+echo 8000 >$P/fault_commit_delay_ms
 "$sw" write "$dev" --first $CB --blocks 1 --base 8000000000 --count 1 --cycle 8 --sync aio \
     --mark cr-lw >"$out/window1.txt" 2>&1 &
 w1=$!
-sleep 1.5
+wait_dmesg "metadata commit delayed"
 "$sw" write "$dev" --first $CB --blocks 1 --base 8000000001 --count 1 --cycle 8 --sync aio \
     --mark cr-lw >"$out/window2.txt" 2>&1 || fail "the second write of block $CB failed"
 wait $w1 || fail "the first write of block $CB failed"
-check "commit delay fired" in_dmesg "metadata commit delayed"
 mark commit_window
 
 # --- a read error leaves a pending sector, which is written later ----------------
