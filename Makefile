@@ -23,7 +23,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
-        debug-kernel module-debug test-debug test-long test-mutants bench fuzz demo clean \
+        debug-kernel module-debug test-debug test-long test-mutants test-crash-mutants bench fuzz demo clean \
         clean-debug-kernel
 
 all: module userspace
@@ -41,6 +41,7 @@ help:
 	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
 	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing, mutants"
 	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
+	@echo "make test-crash-mutants  each FLUSH/FUA removed must fail the crash replay (KVER=, ~5 min per mutant)"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
@@ -124,6 +125,11 @@ test-long: deps module-all userspace
 # The mutants of tests/vm/mutants/mutants.txt on KVER (default: the newest kernel).
 test-mutants: module-all userspace
 	KVER=$(KVER) tests/vm/mutants/run.sh
+
+# Every REQ_PREFLUSH/REQ_FUA removed, and the commit-ordering mutants, must
+# fail the crash-replay test (KVER, default: the newest kernel).
+test-crash-mutants: module-all userspace
+	KVER=$(KVER) tests/vm/mutants/crash-replay.sh
 
 bench: deps module-all userspace
 	tools/bench/run.sh

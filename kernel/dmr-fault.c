@@ -26,6 +26,10 @@ static unsigned int fault_worker_delay_ms;
 module_param(fault_worker_delay_ms, uint, 0644);
 MODULE_PARM_DESC(fault_worker_delay_ms, "One-shot: sleep at the start of the error worker (ms)");
 
+static unsigned int fault_commit_delay_ms;
+module_param(fault_commit_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fault_commit_delay_ms, "One-shot: sleep in a metadata commit before its writes (ms)");
+
 /* Take a one-shot delay: returns it and resets the parameter. */
 static unsigned int dmr_fault_take(unsigned int *param)
 {
@@ -62,6 +66,16 @@ void dmr_fault_worker(void)
 
 	if (ms) {
 		DMINFO("fault injection: worker delayed %u ms", ms);
+		msleep(ms);
+	}
+}
+
+void dmr_fault_commit(void)
+{
+	unsigned int ms = dmr_fault_take(&fault_commit_delay_ms);
+
+	if (ms) {
+		DMINFO("fault injection: metadata commit delayed %u ms", ms);
 		msleep(ms);
 	}
 }

@@ -16,6 +16,8 @@
  *                          long after it started holding writes
  *   fault_worker_delay_ms  the error worker sleeps this long before it looks
  *                          at its bios
+ *   fault_commit_delay_ms  a metadata commit sleeps this long before it
+ *                          writes its copies (meta_lock held)
  */
 #ifndef DM_REMAP_FAULT_H
 #define DM_REMAP_FAULT_H
@@ -26,10 +28,12 @@
 void dmr_fault_map(u64 lblock);
 void dmr_fault_move(void);
 void dmr_fault_worker(void);
+void dmr_fault_commit(void);
 #else
 static inline void dmr_fault_map(u64 lblock) { }
 static inline void dmr_fault_move(void) { }
 static inline void dmr_fault_worker(void) { }
+static inline void dmr_fault_commit(void) { }
 #endif
 
 #endif /* DM_REMAP_FAULT_H */

@@ -23,6 +23,7 @@
 #include <linux/blkdev.h>
 
 #include "dm-remap.h"
+#include "dmr-fault.h"
 
 /* Phase 1 copies, then phase 2 copies: see the commit protocol above. */
 static const unsigned int dmr_write_order[DMR_NR_COPIES] = { 0, 2, 1, 3, 4 };
@@ -241,6 +242,7 @@ int dmr_meta_commit(struct dmr_dev *d)
 {
 	int r;
 
+	dmr_fault_commit();
 	d->meta.seq++;
 	r = dmr_write_copies(d, (1u << DMR_NR_COPIES) - 1);
 	if (r < 0) {

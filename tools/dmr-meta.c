@@ -5,10 +5,10 @@
  *   dmr-meta verify <spare>   status and sequence number of each of the 5 copies
  *   dmr-meta dump <spare>     the chosen copy: header fields and every extent
  *
- * Reads with O_DIRECT so it sees what the kernel wrote with bios, not a
- * stale page cache.  Never writes.  Exit codes: 0 all copies valid and
- * current, 1 usable but some copies invalid or stale, 2 no valid copy,
- * 3 usage or I/O error.
+ * Reads a device with O_DIRECT so it sees what the kernel wrote with bios,
+ * not a stale page cache (an image file through the page cache).  Never
+ * writes.  Exit codes: 0 all copies valid and current, 1 usable but some
+ * copies invalid or stale, 2 no valid copy, 3 usage or I/O error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dm-remap/meta.h"
@@ -31,10 +32,16 @@ static __u32 scratch[DMR_MAX_EXTENTS];
 
 static int read_slots(const char *dev, struct slot slots[DMR_NR_COPIES])
 {
+	struct stat st;
 	void *buf;
 	int fd, i;
 
-	fd = open(dev, O_RDONLY | O_DIRECT);
+	/* O_DIRECT for a device; an image file holds what its page cache holds. */
+	fd = open(dev, O_RDONLY);
+	if (fd >= 0 && !fstat(fd, &st) && S_ISBLK(st.st_mode)) {
+		close(fd);
+		fd = open(dev, O_RDONLY | O_DIRECT);
+	}
 	if (fd < 0) {
 		fprintf(stderr, "dmr-meta: cannot open %s: %s\n", dev, strerror(errno));
 		return -1;

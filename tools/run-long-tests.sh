@@ -9,6 +9,11 @@
 #     (default 5000) bad ranges appearing live;
 #   * tests/vm/mutants/run.sh: every mutant of the kernel review fixes must
 #     be caught by the VM test that guards it.
+#   * the crash-replay test over every crash state (CR_MAX=0), CR_K (default
+#     4) random states per flush interval, CR_COUNT (default 600) writes per
+#     writer;
+#   * tests/vm/mutants/crash-replay.sh: every REQ_PREFLUSH/REQ_FUA removed,
+#     and the commit-ordering mutants, must fail the crash-replay test.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +52,15 @@ for kver in "${kernels[@]}"; do
     rc=0
     KVER=$kver tests/vm/mutants/run.sh || rc=$?
     result "$kver review-fix mutants" $rc
+    echo "=== $kver: crash replay, every crash state"
+    rc=0
+    VM_TIMEOUT=900 VM_ENV="CR_MAX=0 CR_K=${CR_K:-4} CR_COUNT=${CR_COUNT:-600} CR_ACTIVATE=20" \
+        KVER=$kver tests/vm/run-suite.sh 62-crash-replay || rc=$?
+    result "$kver crash replay (all states)" $rc
+    echo "=== $kver: the crash replay catches every missing FLUSH/FUA"
+    rc=0
+    KVER=$kver tests/vm/mutants/crash-replay.sh || rc=$?
+    result "$kver crash-replay mutants" $rc
 done
 
 echo "$passed passed, $failed failed"

@@ -40,7 +40,7 @@ import os
 import re
 import sys
 
-SPB = 8  # 512-byte sectors per 4 KiB block
+from stamprules import SPB, judge_block  # the data rule, shared with crash-check.py
 ACK_RE = re.compile(r'^ACK (\d+) (\d+) ([0-9a-f]{8})$')
 START_RE = re.compile(r'^START base=(\d+) blocks=(\d+) seed=(\d+) cycle=(\d+)$')
 SNAP_RE = re.compile(r'^SNAP (\d+) (BEGIN|END \d+|E lblock=\d+ len=\d+ sblock=(?:\d+|-) flags=\w+)$')
@@ -209,26 +209,7 @@ def main():
         b = int(t[1])
         stats['blocks'] += 1
         L = last_ack.get(b)
-        seqs = set()
-        problem = None
-        for i, tok in enumerate(t[2:]):
-            if tok == 'Z':
-                if L is not None:
-                    problem = 'sector %d is zeros but seq %d was acknowledged' % (i, L)
-                seqs.add(0)
-            elif tok == 'G':
-                problem = 'sector %d holds garbage (no valid stamp)' % i
-            elif tok.startswith('M'):
-                problem = 'sector %d holds a stamp of another place: %s' % (i, tok[1:])
-            elif tok.startswith('E'):
-                problem = 'read error %s' % tok[1:]
-            else:
-                s = int(tok)
-                seqs.add(s)
-                if L is not None and s < L:
-                    problem = 'sector %d holds seq %d, older than the acknowledged %d' % (i, s, L)
-            if problem:
-                break
+        problem, seqs = judge_block(t[2:], L)
         if problem:
             data_fail += 1
             if data_fail <= 20:

@@ -16,6 +16,28 @@
  *       device under test must never fail a write in this test.  Runs until
  *       killed, or K writes (then prints "DONE <seq>").
  *
+ *       Options for the crash-replay test (tests/vm/guest/62-crash-replay.sh):
+ *       --first F   write blocks [F, F + N) instead of [0, N) (several
+ *                   writers on disjoint ranges);
+ *       --sync aio  the same O_DSYNC writes through Linux AIO (io_submit, one
+ *                   in flight): a block device then completes them on their
+ *                   REQ_FUA alone, while a synchronous O_DSYNC pwrite() is
+ *                   also followed by a flush (generic_write_sync);
+ *       --sync fsync[:M]  plain O_DIRECT writes (no O_DSYNC), fsync() after
+ *                   every M (default 8); prints "PLAIN <seq> <block>" after
+ *                   each write and "SYNCED <seq>" after each fsync, instead
+ *                   of ACK lines (a plain write is durable only once a later
+ *                   fsync returned);
+ *       --sync plain  the same without any fsync;
+ *       --mark LOGDM  after each acknowledgement also logs a mark in the
+ *                   dm-log-writes device LOGDM (a DM_TARGET_MSG ioctl, as
+ *                   `dmsetup message LOGDM 0 mark NAME`): "A.<seq>.<block>"
+ *                   for an O_DSYNC write, "W.<seq>.<block>" for a plain one,
+ *                   "S.<seq>" after an fsync.  The mark is logged after
+ *                   every write the acknowledged one depended on, so the
+ *                   log itself says which writes were acknowledged at any
+ *                   point of it.  A failed mark exits 3.
+ *
  *   stampwrite check DEV --blocks N
  *       Reads blocks [0, N) with O_DIRECT and prints one line per block:
  *           B <block> <t0> ... <t7>
@@ -24,6 +46,8 @@
  *       very block and sector, "M<seq>:<block>:<sector>" a valid stamp that
  *       belongs somewhere else (misdirected write), or "E<errno>" for every
  *       sector of a block that could not be read.
+ *
+ *       A regular file (an image) is read through the page cache.
  *
  * Every 512-byte sector of a written block carries its own stamp (magic,
  * sequence number, block, sector index, cycle, pseudo-random filler, a 64-bit
@@ -39,7 +63,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/aio_abi.h>
+#include <linux/dm-ioctl.h>
 
 #define BLOCK 4096u
 #define SECTOR 512u
@@ -122,49 +152,143 @@ static void say(const char *line)
 	}
 }
 
+static int control_fd = -1;
+
+/* `dmsetup message LOGDM 0 mark NAME` without forking dmsetup. */
+static int log_mark(const char *logdm, const char *name)
+{
+	struct {
+		struct dm_ioctl io;
+		struct dm_target_msg msg;
+		char text[128];
+	} m;
+
+	if (control_fd < 0)
+		control_fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (control_fd < 0)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.io.version[0] = DM_VERSION_MAJOR;
+	m.io.data_size = sizeof(m);
+	m.io.data_start = offsetof(typeof(m), msg);
+	snprintf(m.io.name, sizeof(m.io.name), "%s", logdm);
+	m.msg.sector = 0;
+	snprintf(m.msg.message, sizeof(m.text), "mark %s", name);
+	return ioctl(control_fd, DM_TARGET_MSG, &m);
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: stampwrite write DEV --blocks N --seed S --base B [--count K] [--cycle C]\n"
+		"                  [--first F] [--sync dsync|aio|plain|fsync[:M]] [--mark LOGDM]\n"
 		"       stampwrite check DEV --blocks N\n");
 	return 2;
 }
 
-static int do_write(const char *dev, uint64_t nblocks, uint64_t seed, uint64_t base,
-		    uint64_t count, uint32_t cycle)
+struct write_opts {
+	const char *dev, *mark;
+	uint64_t nblocks, seed, base, count, first, sync_every;
+	uint32_t cycle;
+	int aio;
+};
+
+static aio_context_t aio_ctx;
+
+/* One write through Linux AIO, waited for: what pwrite() returns. */
+static ssize_t aio_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	char line[128];
-	uint64_t rng = seed, seq = base, done = 0;
+	struct iocb cb, *cbs[1] = { &cb };
+	struct io_event ev;
+
+	if (!aio_ctx && syscall(SYS_io_setup, 1, &aio_ctx))
+		return -1;
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_fildes = (uint32_t)fd;
+	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb.aio_buf = (uint64_t)(uintptr_t)buf;
+	cb.aio_nbytes = n;
+	cb.aio_offset = off;
+	if (syscall(SYS_io_submit, aio_ctx, 1, cbs) != 1)
+		return -1;
+	while (syscall(SYS_io_getevents, aio_ctx, 1, 1, &ev, NULL) != 1)
+		if (errno != EINTR)
+			return -1;
+	if (ev.res < 0) {
+		errno = (int)-ev.res;
+		return -1;
+	}
+	return (ssize_t)ev.res;
+}
+
+/* Logs a mark if asked to; a mark that cannot be logged ends the writer. */
+static void mark_or_die(const struct write_opts *o, const char *name)
+{
+	char line[160];
+
+	if (!o->mark || !log_mark(o->mark, name))
+		return;
+	snprintf(line, sizeof(line), "ERR mark %s: %s\n", name, strerror(errno));
+	say(line);
+	exit(3);
+}
+
+static int do_write(const struct write_opts *o)
+{
+	char line[128], name[64];
+	uint64_t rng = o->seed, seq = o->base, done = 0;
 	void *buf;
 	int fd;
 
-	fd = open(dev, O_WRONLY | O_DIRECT | O_DSYNC);
+	fd = open(o->dev, O_WRONLY | O_DIRECT | (o->sync_every ? 0 : O_DSYNC));
 	if (fd < 0) {
-		fprintf(stderr, "stampwrite: open %s: %s\n", dev, strerror(errno));
+		fprintf(stderr, "stampwrite: open %s: %s\n", o->dev, strerror(errno));
 		return 3;
 	}
 	if (posix_memalign(&buf, BLOCK, BLOCK))
 		return 3;
 	snprintf(line, sizeof(line), "START base=%" PRIu64 " blocks=%" PRIu64 " seed=%" PRIu64
-		 " cycle=%u\n", base, nblocks, seed, cycle);
+		 " cycle=%u\n", o->base, o->nblocks, o->seed, o->cycle);
 	say(line);
-	while (!count || done < count) {
-		uint64_t block = splitmix64(&rng) % nblocks;
+	while (!o->count || done < o->count) {
+		uint64_t block = o->first + splitmix64(&rng) % o->nblocks;
 		ssize_t w;
 
 		seq++;
-		fill_block(buf, seq, block, cycle);
-		w = pwrite(fd, buf, BLOCK, (off_t)(block * BLOCK));
+		fill_block(buf, seq, block, o->cycle);
+		if (o->aio)
+			w = aio_pwrite(fd, buf, BLOCK, (off_t)(block * BLOCK));
+		else
+			w = pwrite(fd, buf, BLOCK, (off_t)(block * BLOCK));
 		if (w != (ssize_t)BLOCK) {
 			snprintf(line, sizeof(line), "ERR %" PRIu64 " %" PRIu64 " %s\n", seq, block,
 				 w < 0 ? strerror(errno) : "short write");
 			say(line);
 			return 3;
 		}
-		snprintf(line, sizeof(line), "ACK %" PRIu64 " %" PRIu64 " %08x\n", seq, block,
-			 ack_check(seq, block));
+		if (!o->sync_every) {
+			snprintf(line, sizeof(line), "ACK %" PRIu64 " %" PRIu64 " %08x\n", seq, block,
+				 ack_check(seq, block));
+			snprintf(name, sizeof(name), "A.%" PRIu64 ".%" PRIu64, seq, block);
+		} else {
+			snprintf(line, sizeof(line), "PLAIN %" PRIu64 " %" PRIu64 "\n", seq, block);
+			snprintf(name, sizeof(name), "W.%" PRIu64 ".%" PRIu64, seq, block);
+		}
+		mark_or_die(o, name);
 		say(line);
 		done++;
+		if (o->sync_every && done % o->sync_every == 0) {
+			if (fsync(fd)) {
+				snprintf(line, sizeof(line), "ERR fsync %" PRIu64 " %s\n", seq,
+					 strerror(errno));
+				say(line);
+				return 3;
+			}
+			snprintf(name, sizeof(name), "S.%" PRIu64, seq);
+			mark_or_die(o, name);
+			snprintf(line, sizeof(line), "SYNCED %" PRIu64 "\n", seq);
+			say(line);
+		}
 	}
 	snprintf(line, sizeof(line), "DONE %" PRIu64 "\n", seq);
 	say(line);
@@ -183,13 +307,28 @@ static int is_zero(const void *p, size_t n)
 	return 1;
 }
 
+/*
+ * A block device is read with O_DIRECT (what the device holds, not the page
+ * cache); an image file through the page cache, which is what it holds.
+ */
+static int open_for_check(const char *dev)
+{
+	struct stat st;
+	int fd = open(dev, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) || !S_ISBLK(st.st_mode))
+		return fd;
+	close(fd);
+	return open(dev, O_RDONLY | O_DIRECT);
+}
+
 static int do_check(const char *dev, uint64_t nblocks)
 {
 	uint64_t b;
 	void *buf;
 	int fd;
 
-	fd = open(dev, O_RDONLY | O_DIRECT);
+	fd = open_for_check(dev);
 	if (fd < 0) {
 		fprintf(stderr, "stampwrite: open %s: %s\n", dev, strerror(errno));
 		return 3;
@@ -240,36 +379,61 @@ static int parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t nblocks = 0, seed = 1, base = 0, count = 0, cycle = 0;
+	struct write_opts o = { .seed = 1 };
+	uint64_t cycle = 0;
 	int i;
 
 	if (argc < 3)
 		return usage();
+	o.dev = argv[2];
 	for (i = 3; i < argc; i += 2) {
 		uint64_t *v;
 
 		if (i + 1 >= argc)
 			return usage();
+		if (!strcmp(argv[i], "--mark")) {
+			if (!*argv[i + 1] || strlen(argv[i + 1]) >= DM_NAME_LEN)
+				return usage();
+			o.mark = argv[i + 1];
+			continue;
+		}
+		if (!strcmp(argv[i], "--sync")) {
+			if (!strcmp(argv[i + 1], "dsync"))
+				o.sync_every = 0;
+			else if (!strcmp(argv[i + 1], "aio"))
+				o.aio = 1;
+			else if (!strcmp(argv[i + 1], "plain"))
+				o.sync_every = UINT64_MAX;
+			else if (!strcmp(argv[i + 1], "fsync"))
+				o.sync_every = 8;
+			else if (strncmp(argv[i + 1], "fsync:", 6) ||
+				 parse_u64(argv[i + 1] + 6, &o.sync_every) || !o.sync_every)
+				return usage();
+			continue;
+		}
 		if (!strcmp(argv[i], "--blocks"))
-			v = &nblocks;
+			v = &o.nblocks;
 		else if (!strcmp(argv[i], "--seed"))
-			v = &seed;
+			v = &o.seed;
 		else if (!strcmp(argv[i], "--base"))
-			v = &base;
+			v = &o.base;
 		else if (!strcmp(argv[i], "--count"))
-			v = &count;
+			v = &o.count;
 		else if (!strcmp(argv[i], "--cycle"))
 			v = &cycle;
+		else if (!strcmp(argv[i], "--first"))
+			v = &o.first;
 		else
 			return usage();
 		if (parse_u64(argv[i + 1], v))
 			return usage();
 	}
-	if (!nblocks || cycle > UINT32_MAX)
+	if (!o.nblocks || cycle > UINT32_MAX || o.first > UINT64_MAX / BLOCK - o.nblocks)
 		return usage();
+	o.cycle = (uint32_t)cycle;
 	if (!strcmp(argv[1], "write"))
-		return do_write(argv[2], nblocks, seed, base, count, (uint32_t)cycle);
+		return do_write(&o);
 	if (!strcmp(argv[1], "check"))
-		return do_check(argv[2], nblocks);
+		return do_check(o.dev, o.nblocks);
 	return usage();
 }
