@@ -22,7 +22,7 @@ SRC_FILTER := --include '*/' --include '*.c' --include '*.h' --include Kbuild --
 copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
-.PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
+.PHONY: all help deps module module-all module-bench-cost sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants bench fuzz demo clean \
         clean-debug-kernel
 
@@ -67,6 +67,19 @@ module-all:
 	  $(call copy_sources,$$f); \
 	  echo "== module with fault injection (tests only) for $$v"; \
 	  $(MAKE) -s -C $$kd M=$(REPO)/$$f/kernel W=1 DMR_FAULT_INJECT=1 modules; \
+	  cp $$f/kernel/dm-remap-v4.ko $$f/dm-remap-v4.ko; \
+	done
+
+# The module with a known extra cost per bio (kernel/dmr-bench-cost.h), to
+# check that the instruction-count benchmark sees it: build/kmod/<v>/benchcost/.
+module-bench-cost:
+	@test -n "$(KVERS)" || { echo "no usable kernel: run make deps"; exit 1; }
+	@set -e; for v in $(KVERS); do \
+	  f=build/kmod/$$v/benchcost; mkdir -p $$f; \
+	  kd=$$(tests/vm/kernels.sh --info $$v | sed -n 's/^kdir=//p'); \
+	  $(call copy_sources,$$f); \
+	  echo "== module with a known extra cost per bio (benchmark check) for $$v"; \
+	  $(MAKE) -s -C $$kd M=$(REPO)/$$f/kernel W=1 DMR_BENCH_COST=1 modules; \
 	  cp $$f/kernel/dm-remap-v4.ko $$f/dm-remap-v4.ko; \
 	done
 

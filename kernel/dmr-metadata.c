@@ -39,6 +39,10 @@ int dmr_meta_alloc(struct dmr_dev *d)
 	d->tables[1] = kvzalloc(tsize, GFP_KERNEL);
 	if (!d->meta.extents || !d->scratch || !d->io_buf || !d->tables[0] || !d->tables[1])
 		return -ENOMEM;
+	d->tables[0]->sum = kvcalloc(DMR_SUM_WORDS, sizeof(u64), GFP_KERNEL);
+	d->tables[1]->sum = kvcalloc(DMR_SUM_WORDS, sizeof(u64), GFP_KERNEL);
+	if (!d->tables[0]->sum || !d->tables[1]->sum)
+		return -ENOMEM;
 	d->cur_table = 0;
 	RCU_INIT_POINTER(d->table, d->tables[0]);
 	d->publish_cookie = get_state_synchronize_rcu();
@@ -50,6 +54,10 @@ void dmr_meta_free(struct dmr_dev *d)
 	kvfree(d->meta.extents);
 	kvfree(d->scratch);
 	vfree(d->io_buf);
+	if (d->tables[0])
+		kvfree(d->tables[0]->sum);
+	if (d->tables[1])
+		kvfree(d->tables[1]->sum);
 	kvfree(d->tables[0]);
 	kvfree(d->tables[1]);
 }
@@ -265,6 +273,8 @@ void dmr_publish(struct dmr_dev *d)
 	cond_synchronize_rcu(d->publish_cookie);
 	memcpy(t->ext, d->meta.extents, d->meta.nr_extents * sizeof(*t->ext));
 	t->nr = d->meta.nr_extents;
+	t->sum_shift = dmr_sum_shift(dmr_block(d, d->ti->len));
+	dmr_sum_build(t->sum, t->sum_shift, t->ext, t->nr);
 	rcu_assign_pointer(d->table, t);
 	d->cur_table = next;
 	d->publish_cookie = get_state_synchronize_rcu();

@@ -69,13 +69,17 @@ dev() {
         remap0) [[ -e /dev/mapper/r0 ]] || mk_remap r0 $main /dev/ram1 >/dev/null
                 echo /dev/mapper/r0 ;;
         remap1k) if [[ ! -e /dev/mapper/r1 ]]; then
-                     "$mkremaps" --len 160 /dev/ram2 "$msz" 160000 >&2 || die "mkremaps"
+                     [[ -e /tmp/ram2.done ]] ||
+                         "$mkremaps" --len 160 /dev/ram2 "$msz" 160000 >&2 || die "mkremaps"
+                     touch /tmp/ram2.done
                      mk_remap r1 $main /dev/ram2 >/dev/null
                      [[ $(field r1 extents) == 1000 ]] || die "r1: $(field r1 extents) extents"
                  fi
                  echo /dev/mapper/r1 ;;
         remap20k) if [[ ! -e /dev/mapper/r2 ]]; then
-                      "$mkremaps" /dev/ram3 "$msz" 160000 >&2 || die "mkremaps"
+                      [[ -e /tmp/ram3.done ]] ||
+                          "$mkremaps" /dev/ram3 "$msz" 160000 >&2 || die "mkremaps"
+                      touch /tmp/ram3.done
                       mk_remap r2 $main /dev/ram3 >/dev/null
                       [[ $(field r2 extents) == 20000 ]] || die "r2: $(field r2 extents) extents"
                   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tables from the instruction-count benchmark (tools/bench/icount/run.sh).
 
-    analyze.py [--max-spread PCT] [--symbols] BOOTDIR...
+    analyze.py [--max-spread PCT] [--symbols] [--csv] BOOTDIR...
 
 Each BOOTDIR holds one boot's phases.txt ("CONFIG PHASE IOS", written by
 tests/vm/phases/icount.sh in marker order), plugin.txt (the icount plugin's
@@ -12,6 +12,7 @@ boots ((max - min) / mean) and the module's own instructions (blocks whose
 start lies in a dm_remap_v4 symbol).  --symbols adds, per configuration,
 the symbols whose per-I/O count differs most from dm-linear's.  With
 --max-spread, exits 1 if any configuration's spread exceeds PCT percent.
+--csv prints "config,instructions per I/O,spread %,module's own" instead.
 """
 import bisect
 import collections
@@ -77,12 +78,16 @@ def read_boot(d):
 def main(argv):
     max_spread = None
     show_syms = False
+    csv = False
     dirs = []
     i = 0
     while i < len(argv):
         if argv[i] == "--max-spread":
             max_spread = float(argv[i + 1])
             i += 2
+        elif argv[i] == "--csv":
+            csv = True
+            i += 1
         elif argv[i] == "--symbols":
             show_syms = True
             i += 1
@@ -109,8 +114,9 @@ def main(argv):
             per.setdefault(c, []).append((statistics.mean(a["per"]), statistics.mean(a["mod"]), sy))
     base = statistics.mean(v[0] for v in per["linear"]) if "linear" in per else None
     seqbase = statistics.mean(v[0] for v in per["seq-linear"]) if "seq-linear" in per else None
-    print("| configuration | instructions per I/O | vs dm-linear | spread over %d boots | module's own |" % len(dirs))
-    print("|---|---:|---:|---:|---:|")
+    if not csv:
+        print("| configuration | instructions per I/O | vs dm-linear | spread over %d boots | module's own |" % len(dirs))
+        print("|---|---:|---:|---:|---:|")
     worst = 0.0
     for c, vals in per.items():
         xs = [v[0] for v in vals]
@@ -123,10 +129,13 @@ def main(argv):
         if seq:
             label = "128 KiB sequential read, " + label
         mod = statistics.mean(v[1] for v in vals)
+        if csv:
+            print("%s,%.2f,%.3f,%.2f" % (c, m, spread, mod))
+            continue
         print("| %s | %s | %s | %.2f%% | %s |" % (
             label, "{:,.0f}".format(m), "%.3f" % (m / b) if b else "",
             spread, "{:,.0f}".format(mod) if mod else ""))
-    if show_syms and base:
+    if show_syms and base and not csv:
         lin = per["linear"]
         linsy = collections.Counter()
         for v in lin:
