@@ -45,7 +45,7 @@
  */
 struct dmr_table {
 	u32 nr;
-	u32 sum_shift;
+	u32 sum_sector_shift;		/* sector >> it = its bucket in sum */
 	u64 *sum;			/* DMR_SUM_WORDS words */
 	struct dmr_extent ext[];
 };

@@ -269,12 +269,14 @@ void dmr_publish(struct dmr_dev *d)
 {
 	int next = !d->cur_table;
 	struct dmr_table *t = d->tables[next];
+	u32 shift;
 
 	cond_synchronize_rcu(d->publish_cookie);
 	memcpy(t->ext, d->meta.extents, d->meta.nr_extents * sizeof(*t->ext));
 	t->nr = d->meta.nr_extents;
-	t->sum_shift = dmr_sum_shift(dmr_block(d, d->ti->len));
-	dmr_sum_build(t->sum, t->sum_shift, t->ext, t->nr);
+	shift = dmr_sum_shift(dmr_block(d, d->ti->len));
+	dmr_sum_build(t->sum, shift, t->ext, t->nr);
+	t->sum_sector_shift = shift + d->block_shift;
 	rcu_assign_pointer(d->table, t);
 	d->cur_table = next;
 	d->publish_cookie = get_state_synchronize_rcu();

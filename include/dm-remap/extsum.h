@@ -17,8 +17,11 @@
 extern "C" {
 #endif
 
-/* Bits in a summary: 64 KiB of bitmap, whatever the device's size. */
-#define DMR_SUM_BITS (1u << 19)
+/*
+ * Bits in a summary: 128 KiB of bitmap, whatever the device's size (an
+ * 8 GiB device of 512-byte blocks gets buckets of 16 blocks).
+ */
+#define DMR_SUM_BITS (1u << 20)
 #define DMR_SUM_WORDS (DMR_SUM_BITS / 64)
 
 /* The smallest shift that fits main_blocks blocks into DMR_SUM_BITS buckets. */
@@ -30,7 +33,8 @@ void dmr_sum_build(__u64 *sum, __u32 shift, const struct dmr_extent *e, __u32 n)
 /*
  * True if no extent overlaps blocks [first, last] (first <= last).  Blocks
  * beyond the summary (a device larger than the main_blocks its shift was
- * chosen for) are "maybe".
+ * chosen for) are "maybe".  Units finer than blocks work with the shift
+ * increased to match: the kernel passes sectors and shift + block_shift.
  */
 static inline int dmr_sum_clear(const __u64 *sum, __u32 shift, __u64 first, __u64 last)
 {
@@ -38,9 +42,10 @@ static inline int dmr_sum_clear(const __u64 *sum, __u32 shift, __u64 first, __u6
 
 	if (end >= DMR_SUM_BITS)
 		return 0;
-	for (; b <= end; b++)
+	do {
 		if (sum[b / 64] & ((__u64)1 << (b % 64)))
 			return 0;
+	} while (++b <= end);
 	return 1;
 }
 

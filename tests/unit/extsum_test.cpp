@@ -10,6 +10,9 @@
 
 namespace {
 
+constexpr __u32 kLog2Bits = 20;
+static_assert(DMR_SUM_BITS == 1u << kLog2Bits, "update kLog2Bits");
+
 struct Summary {
 	std::vector<__u64> sum = std::vector<__u64>(DMR_SUM_WORDS, ~0ull);
 	__u32 shift = 0;
@@ -53,7 +56,7 @@ TEST(ExtSum, Shift)
 	EXPECT_EQ(dmr_sum_shift(DMR_SUM_BITS), 0u);
 	EXPECT_EQ(dmr_sum_shift(DMR_SUM_BITS + 1ull), 1u);
 	EXPECT_EQ(dmr_sum_shift(2ull * DMR_SUM_BITS), 1u);
-	EXPECT_EQ(dmr_sum_shift(1ull << 40), 21u);
+	EXPECT_EQ(dmr_sum_shift(1ull << 40), 40u - kLog2Bits);
 	// Every block of the device has a bucket.
 	for (__u64 m : { 1ull, 1000ull, 16000000ull, (1ull << 33) + 7, ~0ull }) {
 		const __u32 s = dmr_sum_shift(m);
@@ -71,9 +74,10 @@ TEST(ExtSum, EmptyTableIsClearEverywhere)
 
 TEST(ExtSum, DirectedBuckets)
 {
-	// 2^20 blocks: shift 1, buckets of 2 blocks.
+	// Twice as many blocks as bits: shift 1, buckets of 2 blocks.
 	Summary s;
-	s.build({ { 10, 0, 1, 0 }, { 13, 1, 4, DMR_EXT_PENDING }, { 1000, 5, 1, 0 } }, 1ull << 20);
+	s.build({ { 10, 0, 1, 0 }, { 13, 1, 4, DMR_EXT_PENDING }, { 1000, 5, 1, 0 } },
+		2ull * DMR_SUM_BITS);
 	ASSERT_EQ(s.shift, 1u);
 	EXPECT_TRUE(s.clear(0, 9));
 	EXPECT_FALSE(s.clear(0, 10));
@@ -82,7 +86,7 @@ TEST(ExtSum, DirectedBuckets)
 	EXPECT_FALSE(s.clear(16, 16));
 	EXPECT_TRUE(s.clear(18, 999 - 1));
 	EXPECT_FALSE(s.clear(18, 1000));
-	EXPECT_TRUE(s.clear(1002, (1ull << 20) - 1));
+	EXPECT_TRUE(s.clear(1002, 2ull * DMR_SUM_BITS - 1));
 }
 
 TEST(ExtSum, BeyondTheSummaryIsMaybe)
@@ -97,9 +101,9 @@ TEST(ExtSum, BeyondTheSummaryIsMaybe)
 TEST(ExtSum, LongExtentCoversEveryBucket)
 {
 	Summary s;
-	// Buckets of 2^13 blocks; the extent starts at bucket 128.
+	// Buckets of 2^(32 - kLog2Bits) blocks; the extent starts at block 2^20.
 	s.build({ { 1ull << 20, 0, 0xffffffffu - (1u << 20), 0 } }, 1ull << 32);
-	ASSERT_EQ(s.shift, 13u);
+	ASSERT_EQ(s.shift, 32u - kLog2Bits);
 	EXPECT_TRUE(s.clear(0, (1ull << 20) - 1));
 	EXPECT_FALSE(s.clear((1ull << 31), (1ull << 31)));
 	EXPECT_FALSE(s.clear((1ull << 32) - 1, (1ull << 32) - 1));
