@@ -41,7 +41,7 @@ help:
 	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
 	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing, mutants"
 	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
-	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
+	@echo "make bench       benchmarks behind docs/BENCHMARKS.md: instructions per I/O, then TCG timing (~60 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
 	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
@@ -100,11 +100,11 @@ userspace:
 test-unit: userspace
 	ctest --test-dir $(CMAKE_BUILD) --output-on-failure -j $(JOBS)
 
-test-vm: module-all userspace
+test-vm: module-all module-bench-cost userspace
 	tests/vm/run-suite.sh $(TESTS)
 
 # Everything, with one summary line at the end.
-test: deps module-all userspace
+test: deps module-all module-bench-cost userspace
 	tools/run-tests.sh
 
 # The debug kernel: Debian's linux-source-6.1 with lockdep, KASAN, debug
@@ -116,7 +116,7 @@ debug-kernel:
 # module-all for the debug kernel only (its own build tree as KDIR).
 module-debug: debug-kernel
 	@test -n "$(DEBUG_KVERS)" || { echo "no debug kernel in build/debug-kernel"; exit 1; }
-	$(MAKE) module-all KVERS="$(DEBUG_KVERS)"
+	$(MAKE) module-all module-bench-cost KVERS="$(DEBUG_KVERS)"
 
 # The VM suite (guest + host tests) on the debug kernel only; a KASAN report,
 # lockdep splat, ODEBUG or list corruption report fails the test (run-vm.sh

@@ -2,10 +2,12 @@
 /*
  * dm-remap v4 I/O path.
  *
- * ->map looks the bio up in the RCU-published remap table (binary search,
- * no locks, no allocation; with no remaps it is a single test) and sends it
- * to the main device or to the spare, splitting it at remap boundaries with
- * dm_accept_partial_bio().
+ * ->map looks the bio up in the RCU-published remap table (no locks, no
+ * allocation; with no remaps it is a single test, and a bio whose buckets
+ * in the table's coarse summary are clear goes to main without the binary
+ * search) and sends it to the main device or to the spare, splitting it at
+ * remap boundaries with dm_accept_partial_bio().  Its cost is measured in
+ * instructions per I/O by tools/bench/icount (docs/BENCHMARKS.md).
  *
  * Failed bios on the main device and writes that need a new remap are
  * handed to a worker (DM_ENDIO_INCOMPLETE / DM_MAPIO_SUBMITTED), which
