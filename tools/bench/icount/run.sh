@@ -67,7 +67,7 @@ for kver in $kvers; do
     done
     {
         echo
-        echo "### $kver"
+        echo "#### $kver"
         echo
     } >>"$out/report.md"
     python3 "$repo/tools/bench/icount/analyze.py" ${SYMBOLS:+--symbols} \
