@@ -22,7 +22,7 @@ SRC_FILTER := --include '*/' --include '*.c' --include '*.h' --include Kbuild --
 copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
 
-.PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
+.PHONY: all help deps module module-all module-bench-cost sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants test-crash-mutants bench fuzz demo clean \
         clean-debug-kernel
 
@@ -42,7 +42,7 @@ help:
 	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing, mutants"
 	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
 	@echo "make test-crash-mutants  each FLUSH/FUA removed must fail the crash replay (KVER=, ~5 min per mutant)"
-	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
+	@echo "make bench       benchmarks behind docs/BENCHMARKS.md: instructions per I/O, then TCG timing (~60 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
 	@echo "make demo        boot a VM and show a failing disk kept in service"
 	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
@@ -71,6 +71,19 @@ module-all:
 	  cp $$f/kernel/dm-remap-v4.ko $$f/dm-remap-v4.ko; \
 	done
 
+# The module with a known extra cost per bio (kernel/dmr-bench-cost.h), to
+# check that the instruction-count benchmark sees it: build/kmod/<v>/benchcost/.
+module-bench-cost:
+	@test -n "$(KVERS)" || { echo "no usable kernel: run make deps"; exit 1; }
+	@set -e; for v in $(KVERS); do \
+	  f=build/kmod/$$v/benchcost; mkdir -p $$f; \
+	  kd=$$(tests/vm/kernels.sh --info $$v | sed -n 's/^kdir=//p'); \
+	  $(call copy_sources,$$f); \
+	  echo "== module with a known extra cost per bio (benchmark check) for $$v"; \
+	  $(MAKE) -s -C $$kd M=$(REPO)/$$f/kernel W=1 DMR_BENCH_COST=1 modules; \
+	  cp $$f/kernel/dm-remap-v4.ko $$f/dm-remap-v4.ko; \
+	done
+
 sparse:
 	@set -e; for v in $(KVERS); do \
 	  d=build/sparse/$$v; mkdir -p $$d; \
@@ -88,11 +101,11 @@ userspace:
 test-unit: userspace
 	ctest --test-dir $(CMAKE_BUILD) --output-on-failure -j $(JOBS)
 
-test-vm: module-all userspace
+test-vm: module-all module-bench-cost userspace
 	tests/vm/run-suite.sh $(TESTS)
 
 # Everything, with one summary line at the end.
-test: deps module-all userspace
+test: deps module-all module-bench-cost userspace
 	tools/run-tests.sh
 
 # The debug kernel: Debian's linux-source-6.1 with lockdep, KASAN, debug
@@ -104,7 +117,7 @@ debug-kernel:
 # module-all for the debug kernel only (its own build tree as KDIR).
 module-debug: debug-kernel
 	@test -n "$(DEBUG_KVERS)" || { echo "no debug kernel in build/debug-kernel"; exit 1; }
-	$(MAKE) module-all KVERS="$(DEBUG_KVERS)"
+	$(MAKE) module-all module-bench-cost KVERS="$(DEBUG_KVERS)"
 
 # The VM suite (guest + host tests) on the debug kernel only; a KASAN report,
 # lockdep splat, ODEBUG or list corruption report fails the test (run-vm.sh

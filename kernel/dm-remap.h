@@ -26,6 +26,7 @@
 
 #include "dm-remap/meta.h"
 #include "dm-remap/health.h"
+#include "dm-remap/extsum.h"
 
 #define DM_MSG_PREFIX "remap-v4"
 #define DMR_TARGET_NAME "remap-v4"
@@ -37,10 +38,15 @@
 /*
  * The remap table the I/O path reads.  Two full-size buffers are
  * preallocated and published alternately with RCU, so publishing a
- * committed remap can never fail for lack of memory.
+ * committed remap can never fail for lack of memory.  Each carries the
+ * coarse summary of its extents (include/dm-remap/extsum.h), built before
+ * it is published, so ->map skips the binary search for bios far from
+ * every extent.
  */
 struct dmr_table {
 	u32 nr;
+	u32 sum_sector_shift;		/* sector >> it = its bucket in sum */
+	u64 *sum;			/* DMR_SUM_WORDS words */
 	struct dmr_extent ext[];
 };
 

@@ -6,5 +6,6 @@
  */
 #include "dm-remap/crc32.c"
 #include "dm-remap/extents.c"
+#include "dm-remap/extsum.c"
 #include "dm-remap/meta.c"
 #include "dm-remap/health.c"

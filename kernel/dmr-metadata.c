@@ -40,6 +40,10 @@ int dmr_meta_alloc(struct dmr_dev *d)
 	d->tables[1] = kvzalloc(tsize, GFP_KERNEL);
 	if (!d->meta.extents || !d->scratch || !d->io_buf || !d->tables[0] || !d->tables[1])
 		return -ENOMEM;
+	d->tables[0]->sum = kvcalloc(DMR_SUM_WORDS, sizeof(u64), GFP_KERNEL);
+	d->tables[1]->sum = kvcalloc(DMR_SUM_WORDS, sizeof(u64), GFP_KERNEL);
+	if (!d->tables[0]->sum || !d->tables[1]->sum)
+		return -ENOMEM;
 	d->cur_table = 0;
 	RCU_INIT_POINTER(d->table, d->tables[0]);
 	d->publish_cookie = get_state_synchronize_rcu();
@@ -51,6 +55,10 @@ void dmr_meta_free(struct dmr_dev *d)
 	kvfree(d->meta.extents);
 	kvfree(d->scratch);
 	vfree(d->io_buf);
+	if (d->tables[0])
+		kvfree(d->tables[0]->sum);
+	if (d->tables[1])
+		kvfree(d->tables[1]->sum);
 	kvfree(d->tables[0]);
 	kvfree(d->tables[1]);
 }
@@ -263,10 +271,14 @@ void dmr_publish(struct dmr_dev *d)
 {
 	int next = !d->cur_table;
 	struct dmr_table *t = d->tables[next];
+	u32 shift;
 
 	cond_synchronize_rcu(d->publish_cookie);
 	memcpy(t->ext, d->meta.extents, d->meta.nr_extents * sizeof(*t->ext));
 	t->nr = d->meta.nr_extents;
+	shift = dmr_sum_shift(dmr_block(d, d->ti->len));
+	dmr_sum_build(t->sum, shift, t->ext, t->nr);
+	t->sum_sector_shift = shift + d->block_shift;
 	rcu_assign_pointer(d->table, t);
 	d->cur_table = next;
 	d->publish_cookie = get_state_synchronize_rcu();

@@ -22,6 +22,9 @@
 #                     the guest (repeatable; first one exported as DMR_OUT)
 #   --env K=V         export K=V into the guest script's environment (repeatable)
 #   --log FILE        console log (default: build/vm/logs/run-vm.log)
+#   --smp N           vCPUs (default: $VM_SMP, else 2)
+#   --qemu-arg ARG    pass ARG to QEMU as is (repeatable; e.g. the icount
+#                     benchmark's -icount and -plugin, tools/bench/icount)
 #   --quiet           do not echo the console live (log file only)
 #
 # Guest environment: DMR_KVER, DMR_REPO, DMR_KO (only if
@@ -72,6 +75,8 @@ kver=${KVER:-}
 timeout_s=${VM_TIMEOUT:-}
 kill_after=
 mem=${VM_MEM:-}
+smp=${VM_SMP:-2}
+qemu_extra=()
 disks=()
 outs=()
 envs=()
@@ -87,6 +92,8 @@ while (($#)); do
         --out) outs+=("${2:?}"); shift 2 ;;
         --env) envs+=("${2:?}"); shift 2 ;;
         --log) log=${2:?}; shift 2 ;;
+        --smp) smp=${2:?}; shift 2 ;;
+        --qemu-arg) qemu_extra+=("${2:?}"); shift 2 ;;
         --quiet) quiet=1; shift ;;
         -h | --help) usage; exit 0 ;;
         --) shift; break ;;
@@ -117,6 +124,7 @@ kmoddir=${kinfo[moddir]}
 [[ $timeout_s =~ ^[0-9]+$ ]] || err "--timeout must be whole seconds"
 [[ -z $kill_after || $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || err "bad --kill-after"
 [[ $mem =~ ^[0-9]+$ ]] || err "bad --mem"
+[[ $smp =~ ^[1-9][0-9]*$ ]] || err "bad --smp"
 
 command -v qemu-system-x86_64 >/dev/null || err "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
 
@@ -216,11 +224,11 @@ cmdline="console=ttyS0,115200 loglevel=5 panic=-1 log_buf_len=8M mitigations=off
 # Per-kernel extras (kernels.sh --info): KFENCE sampling on Debian kernels
 # that have it.
 cmdline+=" 8250.nr_uarts=1${kinfo[cmdline]:+ ${kinfo[cmdline]}} dmr.job=$rundir/job.sh"
-qemu=(qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp "$smp" -m "$mem"
       -nographic -no-reboot -nic none
       -kernel "$kimage" -initrd "$initrd" -append "$cmdline"
       -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-      "${qemu_outs[@]}" "${qemu_disks[@]}")
+      "${qemu_outs[@]}" "${qemu_disks[@]}" "${qemu_extra[@]}")
 
 # QEMU writes to a private file (the verdict is parsed from it, so runs
 # sharing a --log cannot confuse each other); `tail --pid` copies it live to

@@ -1,6 +1,11 @@
 #!/bin/bash
 # run.sh: the benchmarks behind docs/BENCHMARKS.md (`make bench`).
 #
+#   0. tools/bench/icount/run.sh: instructions per I/O in the guest kernel
+#      (deterministic: a QEMU plugin counts them), remap-v4 against
+#      dm-linear, 3 boots per kernel; its tables replace the part of
+#      docs/BENCHMARKS.md between the icount markers (SKIP_ICOUNT=1 skips
+#      it, ICOUNT_DOCS=0 leaves the docs alone);
 #   1. tools/bench/lookup.sh: userspace lookup cost (ns and instructions);
 #   2. one VM per I/O case (tests/vm/phases/bench.sh io): fio on remap-v4 vs
 #      dm-linear, backings null_blk and loop, 0 / 1,000 / 100,000 remapped
@@ -43,6 +48,14 @@ done
     echo "host load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$dir/env.txt"
 cat "$dir/env.txt"
+
+if [[ -z ${SKIP_ICOUNT:-} ]]; then
+    echo "== instructions per I/O (tools/bench/icount/run.sh)"
+    OUT=$dir/icount "$repo/tools/bench/icount/run.sh"
+    if [[ ${ICOUNT_DOCS:-1} == 1 ]]; then
+        "$py" "$repo/tools/bench/icount/update-docs.py" "$dir/icount" "$repo/docs/BENCHMARKS.md"
+    fi
+fi
 
 if [[ -z ${SKIP_LOOKUP:-} ]]; then
     echo "== lookup microbenchmark"
