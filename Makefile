@@ -26,7 +26,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants bench fuzz demo clean \
         clean-debug-kernel install install-build uninstall modules_install modules_uninstall \
-        dkms-source dkms-install dkms-uninstall deb
+        dkms-source dkms-install dkms-uninstall deb module-all-demo
 
 # The version, from the one place it is kept.
 VERSION := $(shell cat VERSION)
@@ -48,7 +48,7 @@ help:
 	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md (~35 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
-	@echo "make demo        boot a VM and show a failing disk kept in service"
+	@echo "make demo        boot a VM and show a failing disk kept in service (installs no kernel image)"
 	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
 	@echo "Installing on a server (README \"Install\"):"
 	@echo "make install     remapctl, remapd, unit, udev rule, man pages, completion, initramfs hook"
@@ -144,8 +144,13 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-demo: deps module-all userspace
+# deps for the demo only: no new kernel image on the host (install-deps.sh --demo).
+demo: module-all-demo userspace
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
+
+module-all-demo:
+	tools/install-deps.sh --demo
+	$(MAKE) module-all
 
 # --- Installing on a server -------------------------------------------------
 # The userspace from a Release build without tests (no GoogleTest needed),
@@ -165,7 +170,7 @@ install: install-build
 
 # Removes exactly what the last `make install` (same DESTDIR) installed.
 uninstall:
-	tools/uninstall.sh $(INSTALL_BUILD)/install_manifest.txt
+	DESTDIR="$(DESTDIR)" tools/uninstall.sh $(INSTALL_BUILD)/install_manifest.txt
 
 # The module for one installed kernel, by default the running one (not KVER:
 # that is the newest kernel the tests boot).  Needs its headers

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Remove what `make install` installed, as listed in CMake's install
-# manifest (paths include the DESTDIR of that install), and our doc
-# directory once it is empty.  Usage: tools/uninstall.sh MANIFEST
+# manifest (paths without DESTDIR: pass the DESTDIR of that install in the
+# environment), and our doc directory once it is empty.
+# Usage: [DESTDIR=DIR] tools/uninstall.sh MANIFEST
 set -euo pipefail
 manifest=${1:?usage: $0 MANIFEST}
 if [[ ! -s $manifest ]]; then
     echo "uninstall: $manifest not found: nothing was installed by this tree's make install" >&2
     exit 1
 fi
-while IFS= read -r f; do
+while IFS= read -r f || [[ -n $f ]]; do
     [[ -n $f ]] || continue
+    f=${DESTDIR:-}$f
     if [[ -e $f || -L $f ]]; then
         rm -f -- "$f"
         echo "removed $f"
