@@ -26,7 +26,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 .PHONY: all help deps module module-all sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants bench fuzz demo clean \
         clean-debug-kernel install install-build uninstall modules_install modules_uninstall \
-        dkms-source dkms-install dkms-uninstall deb module-all-demo
+        dkms-source dkms-install dkms-uninstall deb module-all-demo build-types
 
 # The version, from the one place it is kept.
 VERSION := $(shell cat VERSION)
@@ -57,6 +57,7 @@ help:
 	@echo "                 into /lib/modules/<v>/updates/dm-remap-v4 + depmod; make modules_uninstall"
 	@echo "make dkms-install     register the module with DKMS (rebuilt for every new kernel); make dkms-uninstall"
 	@echo "make deb         Debian packages dm-remap-v4-dkms and dm-remap-v4-tools into build/deb/"
+	@echo "make build-types the userspace in every CMake build type + dpkg-buildflags, no warning allowed"
 
 deps:
 	tools/install-deps.sh
@@ -207,6 +208,11 @@ dkms-install:
 dkms-uninstall:
 	-dkms remove dm-remap-v4/$(VERSION) --all
 	rm -rf /usr/src/dm-remap-v4-$(VERSION)
+
+# The userspace in every CMake build type (and Debian's flags), no warning
+# allowed; not in `make test` (five full builds, ~30 min on 2 cores).
+build-types:
+	tools/check-build-types.sh
 
 # Debian packages, built out of tree (a copy of the sources in build/deb/src)
 # so the worktree stays clean; the .deb files land in build/deb/.
