@@ -49,7 +49,8 @@ for k in "${kvers[@]}"; do
         problem "dkms build for $k failed (log: $log)"
         continue
     fi
-    ko=$(find "$tree/dm-remap-v4/$v/$k" -name dm-remap-v4.ko | head -n 1)
+    # DKMS compresses the module like the kernel does its own (6.12: .ko.xz).
+    ko=$(find "$tree/dm-remap-v4/$v/$k" -name "dm-remap-v4.ko*" | head -n 1)
     if [[ -z $ko ]]; then
         problem "dkms build for $k left no dm-remap-v4.ko"
     elif [[ $(modinfo -F version "$ko") != "$v" || $(modinfo -F vermagic "$ko") != "$k "* ]]; then
