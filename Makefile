@@ -20,11 +20,16 @@ JOBS ?= $(shell nproc)
 # Copy only sources into a per-kernel build directory (objects stay there).
 SRC_FILTER := --include '*/' --include '*.c' --include '*.h' --include Kbuild --exclude '*'
 copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
-	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/
+	rsync -a --delete $(SRC_FILTER) include/ $(1)/include/ && \
+	cp VERSION $(1)/VERSION
 
 .PHONY: all help deps module module-all module-bench-cost sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants test-crash-mutants bench fuzz demo clean \
-        clean-debug-kernel
+        clean-debug-kernel install install-build uninstall modules_install modules_uninstall \
+        dkms-source dkms-install dkms-uninstall deb module-all-demo build-types
+
+# The version, from the one place it is kept.
+VERSION := $(shell cat VERSION)
 
 all: module userspace
 
@@ -44,8 +49,16 @@ help:
 	@echo "make test-crash-mutants  each FLUSH/FUA removed must fail the crash replay (KVER=, ~5 min per mutant)"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md: instructions per I/O, then TCG timing (~60 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
-	@echo "make demo        boot a VM and show a failing disk kept in service"
+	@echo "make demo        boot a VM and show a failing disk kept in service (installs no kernel image)"
 	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
+	@echo "Installing on a server (README \"Install\"):"
+	@echo "make install     remapctl, remapd, unit, udev rule, man pages, completion, initramfs hook"
+	@echo "                 (PREFIX=$(PREFIX), DESTDIR=); make uninstall removes them"
+	@echo "make modules_install  the module for INSTALL_KVER (default the running kernel, $(INSTALL_KVER))"
+	@echo "                 into /lib/modules/<v>/updates/dm-remap-v4 + depmod; make modules_uninstall"
+	@echo "make dkms-install     register the module with DKMS (rebuilt for every new kernel); make dkms-uninstall"
+	@echo "make deb         Debian packages dm-remap-v4-dkms and dm-remap-v4-tools into build/deb/"
+	@echo "make build-types the userspace in every CMake build type + dpkg-buildflags, no warning allowed"
 
 deps:
 	tools/install-deps.sh
@@ -95,7 +108,7 @@ sparse:
 	done
 
 userspace:
-	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMR_BUILD_DAEMON=ON >/dev/null
+	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMR_BUILD_DAEMON=ON -DDMR_WERROR=ON >/dev/null
 	cmake --build $(CMAKE_BUILD) -j $(JOBS)
 
 test-unit: userspace
@@ -151,8 +164,79 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-demo: deps module-all userspace
+# deps for the demo only: no new kernel image on the host (install-deps.sh --demo).
+demo: module-all-demo userspace
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
+
+module-all-demo:
+	tools/install-deps.sh --demo
+	$(MAKE) module-all
+
+# --- Installing on a server -------------------------------------------------
+# The userspace from a Release build without tests (no GoogleTest needed),
+# configured with PREFIX so the unit, the udev rule and the initramfs hook
+# name the installed binaries.  DESTDIR stages the install (packaging).
+PREFIX ?= /usr
+INSTALL_BUILD := build/install
+install-build:
+	cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(INSTALL_BUILD) -j $(JOBS) --target remapctl remapd
+
+install: install-build
+	DESTDIR="$(DESTDIR)" cmake --install $(INSTALL_BUILD)
+	@echo "installed; now: systemctl daemon-reload && systemctl enable --now remapd;" \
+	  "udevadm control --reload; update-initramfs -u (if / or /usr is on a remap device)"
+
+# Removes exactly what the last `make install` (same DESTDIR) installed.
+uninstall:
+	DESTDIR="$(DESTDIR)" tools/uninstall.sh $(INSTALL_BUILD)/install_manifest.txt
+
+# The module for one installed kernel, by default the running one (not KVER:
+# that is the newest kernel the tests boot).  Needs its headers
+# (linux-headers-<v>).  INSTALL_MOD_PATH stages it like DESTDIR.
+INSTALL_KVER ?= $(shell uname -r)
+INSTALL_MOD_DIR := updates/dm-remap-v4
+modules_install:
+	@test -d /lib/modules/$(INSTALL_KVER)/build || \
+	  { echo "no headers for kernel $(INSTALL_KVER): apt-get install linux-headers-$(INSTALL_KVER)"; exit 1; }
+	@d=build/kmod-install/$(INSTALL_KVER); mkdir -p $$d && $(call copy_sources,$$d) && \
+	$(MAKE) -s -C /lib/modules/$(INSTALL_KVER)/build M=$(REPO)/$$d/kernel modules && \
+	$(MAKE) -s -C /lib/modules/$(INSTALL_KVER)/build M=$(REPO)/$$d/kernel \
+	  INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+	  DEPMOD=/bin/true modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(INSTALL_KVER)
+
+modules_uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(INSTALL_KVER)/$(INSTALL_MOD_DIR)/dm-remap-v4.ko
+	-rmdir $(INSTALL_MOD_PATH)/lib/modules/$(INSTALL_KVER)/$(INSTALL_MOD_DIR) 2>/dev/null
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(INSTALL_KVER)
+
+# The DKMS source tree: what /usr/src/dm-remap-v4-<version>/ holds.
+DKMS_SRC ?= build/dkms/dm-remap-v4-$(VERSION)
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	$(call copy_sources,$(DKMS_SRC))
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms/dkms.conf >$(DKMS_SRC)/dkms.conf
+
+dkms-install:
+	$(MAKE) dkms-source DKMS_SRC=/usr/src/dm-remap-v4-$(VERSION)
+	dkms install dm-remap-v4/$(VERSION)
+
+dkms-uninstall:
+	-dkms remove dm-remap-v4/$(VERSION) --all
+	rm -rf /usr/src/dm-remap-v4-$(VERSION)
+
+# The userspace in every CMake build type (and Debian's flags), no warning
+# allowed; not in `make test` (five full builds, ~30 min on 2 cores).
+build-types:
+	tools/check-build-types.sh
+
+# Debian packages, built out of tree (a copy of the sources in build/deb/src)
+# so the worktree stays clean; the .deb files land in build/deb/.
+deb:
+	tools/build-deb.sh
 
 # Keeps build/debug-kernel: it takes an hour to build.
 clean:

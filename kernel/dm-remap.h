@@ -21,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <linux/xarray.h>
 #include <linux/kobject.h>
+#include <linux/stringify.h>
 #include <linux/ratelimit.h>
 #include <linux/wait.h>
 
@@ -31,7 +32,9 @@
 #define DM_MSG_PREFIX "remap-v4"
 #define DMR_TARGET_NAME "remap-v4"
 
-#define DMR_VERSION_STRING "4.0.0"
+/* DMR_VERSION_{MAJOR,MINOR,PATCH} come from the top-level VERSION file (Kbuild). */
+#define DMR_VERSION_STRING \
+	__stringify(DMR_VERSION_MAJOR.DMR_VERSION_MINOR.DMR_VERSION_PATCH)
 #define DMR_DEFAULT_READ_RETRIES 2
 #define DMR_MAX_READ_RETRIES 10
 

@@ -22,10 +22,6 @@
 
 #include "dm-remap.h"
 
-#define DMR_VERSION_MAJOR 4
-#define DMR_VERSION_MINOR 0
-#define DMR_VERSION_PATCH 0
-
 /*
  * Every live instance.  A spare or main device may belong to one mapped
  * device only; a table reload of the same mapped device shares them.

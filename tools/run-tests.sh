@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it: unit tests (ctest), a
-# short fuzzing pass, the VM harness self-test and the VM tests on every
-# installed kernel.  Ends with one line: "N passed, M failed".
+# short fuzzing pass, the Debian packages (make deb + lintian), a DKMS build
+# per kernel, the VM harness self-test and the VM tests on every installed
+# kernel.  Ends with one line: "N passed, M failed".
 # Expects `make module-all userspace` to have run (the Makefile does that).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,21 @@ else
     echo "FAIL fuzz (log: build/fuzz.log)"
     add 0 1
 fi
+
+echo "=== Debian packages: make deb (lintian: no errors)"
+if tools/build-deb.sh >build/deb-test.log 2>&1; then
+    tail -n 1 build/deb-test.log
+    echo "PASS make deb"
+    add 1 0
+else
+    tail -n 30 build/deb-test.log
+    echo "FAIL make deb (log: build/deb-test.log)"
+    add 0 1
+fi
+
+echo "=== DKMS: dkms.conf and a DKMS build for every kernel"
+tools/check-dkms.sh 2>&1 | tee build/dkms-test.log
+count_lines build/dkms-test.log
 
 echo "=== VM harness self-test"
 tests/vm/selftest.sh 2>&1 | tee build/selftest.log

@@ -108,8 +108,8 @@ TEST(Fingerprint, AlwaysPrintableAndShortEnough)
 {
 	for (int len = 0; len < 200; len += 7) {
 		auto id = sized(12345);
-		id.serial = std::string(static_cast<std::size_t>(len), '\x01');
-		id.model = "m";
+		id.serial.assign(static_cast<std::size_t>(len), '\x01');
+		id.model.assign(1, 'm');  // not = "m": GCC 12 -O3 false -Wrestrict (bug 105329)
 		std::string fp = make_fingerprint(id);
 		EXPECT_LE(fp.size(), kFingerprintMax);
 		for (char c : fp)

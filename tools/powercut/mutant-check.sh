@@ -12,7 +12,7 @@ kver=${KVER:-$("$repo/tests/vm/kernels.sh" | tail -n 1)}
 mkdir -p "$repo/build/vm/tmp"
 work=$(mktemp -d "$repo/build/vm/tmp/mutant.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -r "$repo/kernel" "$repo/include" "$work/"
+cp -r "$repo/kernel" "$repo/include" "$repo/VERSION" "$work/"
 /usr/bin/python3 - "$work/kernel/dmr-metadata.c" <<'PY'
 import re, sys
 p = sys.argv[1]

@@ -108,7 +108,7 @@ for f in health/trigger_health_scan discovery/trigger_discovery config/reset_sta
         if printf '%s' "$v" >"$root/$f" 2>/dev/null; then fail "$f accepted '${v:0:20}'"; else pass "$f refuses '${v:0:20}'"; fi
     done
 done
-check "version_info names the version" grep -q "^dm-remap-v4 4.0.0 format=4 max_extents=21824 features=" $root/config/version_info
+check "version_info names the version (VERSION file)" grep -q "^dm-remap-v4 $(cat "$DMR_REPO/VERSION") format=4 max_extents=21824 features=" $root/config/version_info
 
 # Per-device directory and device_list follow the device.
 main=$(mkloop 16 random)

@@ -22,7 +22,7 @@ while read -r name file test kernels; do
     work=$(mktemp -d "$repo/build/vm/tmp/mutant-$name.XXXXXX")
     for variant in normal fault; do
         mkdir -p "$work/$variant"
-        cp -r "$repo/kernel" "$repo/include" "$work/$variant/"
+        cp -r "$repo/kernel" "$repo/include" "$repo/VERSION" "$work/$variant/"
         /usr/bin/python3 "$here/apply.py" "$here/mutants.txt" apply "$name" "$work/$variant/kernel"
         extra=()
         [[ $variant == fault ]] && extra=(DMR_FAULT_INJECT=1)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The man pages in docs/man/ render without any mandoc message (style level
+# included) and without groff warnings, and document every subcommand and
+# option that `remapctl --help` (recursively) and `remapd --help` print.
+# Usage: tools/check-man-pages.sh REMAPCTL REMAPD [MAN_DIR]
+# Registered as the ctest `man_pages` (daemon/CMakeLists.txt).
+# Prints one line per problem; exit 0 when there is none.
+set -uo pipefail
+remapctl=${1:?usage: $0 REMAPCTL REMAPD [MAN_DIR]}
+remapd=${2:?usage: $0 REMAPCTL REMAPD [MAN_DIR]}
+man=${3:-$(dirname "$0")/../docs/man}
+bad=0
+problem() {
+    echo "man pages: $*"
+    bad=1
+}
+
+for p in "$man"/*.[1-8]; do
+    out=$(mandoc -Tlint -Wstyle "$p" 2>&1) || problem "mandoc -Tlint $p: $out"
+    out=$(groff -ww -man -Tutf8 "$p" 2>&1 >/dev/null)
+    [[ -z $out ]] || problem "groff -ww $p: $out"
+done
+
+# render PAGE: the page as plain text (no overstrike), one long line per
+# paragraph line, so options and commands can be searched for.
+render() {
+    mandoc -Tascii -Owidth=400 "$1" | sed 's/.\x08//g'
+}
+
+# help_items HELP_TEXT: "sub NAME" for each subcommand, "opt -x" / "opt --xx"
+# for each option of one --help screen (CLI11 layout).
+help_items() {
+    awk '
+        /^[A-Za-z]+:$/ { sec = $1; next }
+        sec == "Subcommands:" && /^  [a-z]/ { print "sub", $1 }
+        sec == "Options:" && /^  -/ {
+            n = split($1, f, ",")
+            for (i = 1; i <= n; i++) print "opt", f[i]
+        }'
+}
+
+# check_tool TOOL PAGE PREFIX...: every item of `TOOL PREFIX... --help` is in
+# PAGE; recurses into subcommands.  A subcommand must appear as a command
+# line of its own (a .TP tag or the SYNOPSIS), an option anywhere.
+check_tool() {
+    local tool=$1 text=$2
+    shift 2
+    local help kind item label
+    label=$(basename "$tool")${*:+ $*}
+    help=$("$tool" "$@" --help 2>&1) || { problem "$tool $* --help failed"; return; }
+    [[ -n $help ]] || { problem "$tool $* --help printed nothing"; return; }
+    while read -r kind item; do
+        case $kind in
+        opt)
+            grep -qF -- "$item" <<<"$text" ||
+                problem "$label: option $item is not in the man page"
+            ;;
+        sub)
+            grep -qE "^ +($(basename "$tool") +)?($* +)?$item( |\$)" <<<"$text" ||
+                problem "$label: subcommand $item is not a command in the man page"
+            check_tool "$tool" "$text" "$@" "$item"
+            ;;
+        esac
+    done < <(help_items <<<"$help")
+}
+
+n_items=$( { "$remapctl" --help; "$remapd" --help; } | help_items | wc -l)
+[[ $n_items -ge 10 ]] || problem "only $n_items items found in the --help output: parser broken?"
+check_tool "$remapctl" "$(render "$man/remapctl.8")"
+check_tool "$remapd" "$(render "$man/remapd.8")"
+[[ $bad -eq 0 ]] && echo "man pages: all clean, every --help item documented"
+exit $bad
