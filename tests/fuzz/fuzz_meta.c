@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dm-remap/crc32.h"
+#include "dm-remap/extsum.h"
 #include "dm-remap/meta.h"
 
 #define CHECK(cond)                                                              \
@@ -36,6 +37,7 @@
 static struct dmr_extent ext_a[DMR_MAX_EXTENTS], ext_b[DMR_MAX_EXTENTS];
 static __u32 scratch[DMR_MAX_EXTENTS];
 static unsigned char enc[DMR_COPY_BYTES];
+static __u64 sum[DMR_SUM_WORDS];
 
 static void meta_reset(struct dmr_meta *m, struct dmr_extent *e)
 {
@@ -91,6 +93,46 @@ static int reseal(unsigned char *buf, size_t len)
 	return 1;
 }
 
+static __u64 le64(const unsigned char *p)
+{
+	__u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * The I/O path's extent summary (extsum.h) of a valid table: it never says
+ * "clear" for a range an extent overlaps.  Queries: every extent, its last
+ * block, and ranges taken from the input's bytes, checked by brute force.
+ */
+static void check_summary(const struct dmr_meta *m, const unsigned char *buf, size_t len)
+{
+	__u64 blocks = dmr_meta_main_blocks(m);
+	__u32 shift = dmr_sum_shift(blocks), i;
+	size_t q;
+
+	CHECK(blocks == 0 || ((blocks - 1) >> shift) < DMR_SUM_BITS);
+	dmr_sum_build(sum, shift, m->extents, m->nr_extents);
+	for (i = 0; i < m->nr_extents; i++) {
+		const struct dmr_extent *e = &m->extents[i];
+
+		CHECK(!dmr_sum_clear(sum, shift, e->lblock, dmr_ext_end(e) - 1));
+		CHECK(!dmr_sum_clear(sum, shift, dmr_ext_end(e) - 1, dmr_ext_end(e) - 1));
+	}
+	for (q = 0; q + 9 <= len && q < 32 * 9; q += 9) {
+		__u64 first = le64(buf + q) % (blocks + 64), last = first + buf[q + 8];
+		int overlap = 0;
+
+		for (i = 0; i < m->nr_extents && !overlap; i++)
+			overlap = m->extents[i].lblock <= last &&
+				  first < dmr_ext_end(&m->extents[i]);
+		if (dmr_sum_clear(sum, shift, first, last))
+			CHECK(!overlap);
+	}
+}
+
 /* Classify buf as copy `copy`; if valid, check the encoder round trip. */
 static enum dmr_status check_one(const unsigned char *buf, size_t len, unsigned int copy,
 				 __u64 *seq)
@@ -123,6 +165,7 @@ static enum dmr_status check_one(const unsigned char *buf, size_t len, unsigned 
 	*seq = a.seq;
 	CHECK(meta_equal(&a, &b));
 	CHECK(dmr_meta_validate(&a, scratch) == DMR_OK);
+	check_summary(&a, buf, len);
 	total = DMR_HEADER_BYTES + a.nr_extents * DMR_EXTENT_BYTES;
 	CHECK(total <= len);
 

@@ -26,7 +26,7 @@ root=$(cd "$here/../.." && pwd)
 out=${DMR_FUZZ_OUT:-$root/build/fuzz}
 cc=${CLANG:-clang}
 cxx=${CLANGXX:-clang++}
-lib=("$root/include/dm-remap/crc32.c" "$root/include/dm-remap/extents.c"
+lib=("$root/include/dm-remap/crc32.c" "$root/include/dm-remap/extents.c" "$root/include/dm-remap/extsum.c"
      "$root/include/dm-remap/meta.c")
 
 mkdir -p "$out"
