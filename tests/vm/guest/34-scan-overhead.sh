@@ -83,6 +83,21 @@ share=$(/usr/bin/python3 -c "print(f'{$scanned * 512 / ($on_iops_sum * 2 * 4096)
 log "scanner overhead: median per-round IOPS ratio on/off = $median (min $lo, max $hi), ratio of medians = $ratio_of_medians, $rounds rounds"
 log "scanner read $scanned blocks in the 'on' rounds = $share% of the foreground bytes"
 [[ -n ${DMR_OUT:-} ]] && echo "median=$median min=$lo max=$hi ratio_of_medians=$ratio_of_medians io_share_pct=$share rounds=$rounds" >"$DMR_OUT/scan-overhead.txt"
-check "scanner I/O while busy is under 1% of foreground I/O ($share%)" /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+# Busy, the scanner paces itself to scan_rate_min_kib; that is under 1% of
+# the foreground bytes only when fio moves at least 100x the min rate.  On
+# a slow kernel (the lockdep/KASAN build under TCG: a few hundred IOPS)
+# check the pace itself instead: at most the min rate plus one 64 KiB
+# chunk per 2 s sample.
+min_kib=$(cat $h/scan_rate_min_kib)
+fio_kib=$((on_iops_sum * 4 / rounds))
+scan_kib=$((scanned / 2 / (2 * rounds)))
+log "fio $fio_kib KiB/s, scanner $scan_kib KiB/s while busy (min rate $min_kib KiB/s)"
+if ((fio_kib >= 100 * min_kib)); then
+    check "scanner I/O while busy is under 1% of foreground I/O ($share%)" /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+else
+    log "fio is under 100x the min rate on this kernel: checking the busy pace, not the 1% share"
+    check "scanner pace while busy ($scan_kib KiB/s) is at most the min rate + one chunk per sample" \
+        test "$scan_kib" -le $((min_kib + 32))
+fi
 check "no gross slowdown (ratio of medians $ratio_of_medians >= 0.90)" /usr/bin/python3 -c "import sys; sys.exit(0 if $ratio_of_medians >= 0.90 else 1)"
 finish

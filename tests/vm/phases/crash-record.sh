@@ -22,9 +22,10 @@
 #   4 stampwrite writers on disjoint 64-block ranges of the first 256
 #   4 KiB blocks: two AIO O_DSYNC (acknowledged on their REQ_FUA alone), one
 #   pwrite O_DSYNC, one plain + fsync every 8; each acknowledgement is a mark
-#   (A./W./S., see stampwrite.c); meanwhile: bad sectors injected live in
-#   3 steps, `remap` messages, clear_stats, suspend/resume, a same-table
-#   reload; then, idle: a transient write error (gone when the delayed
+#   (A./W./S., see stampwrite.c); bad sectors injected in 3 steps (the
+#   first before the writers start, two as they run), `remap` messages,
+#   clear_stats, suspend/resume, a same-table reload; then, idle: a
+#   transient write error (gone when the delayed
 #   worker retries), a second write racing a slowed-down commit of the
 #   first one's remap, a read error that leaves a pending sector (mark
 #   P.<sector>.<seq of its data>) later written (remapped), another one
@@ -114,28 +115,62 @@ writer() { # N MODE
         --base $((n * 1000000000)) --count "$count" --cycle "$n" --sync "$mode" \
         --mark cr-lw >"$out/writer$n.txt" 2>&1
 }
-writer 1 aio & wpid[1]=$!
-writer 2 aio & wpid[2]=$!
-writer 3 dsync & wpid[3]=$!
-writer 4 fsync:8 & wpid[4]=$!
-# Bad ranges: 1-4 sectors, in every writer's range, many across a 4 KiB boundary.
-for step in 1 2 3; do
-    sleep 0.3
+# inject STEP: bad ranges of 1-4 sectors, one in every writer's range, many
+# across a 4 KiB boundary.
+inject() {
+    local step=$1 n b
     for n in 1 2 3 4; do
         b=$(((n - 1) * RANGE + step * 13 + n * 3))
         faults+=" W:$((b * 8 + 8 - step)):$((step + 1))"
     done
     swap_table cr-mainf "$(fault_table "$faults")"
     mark "inject$step"
+    log "injected step $step; acknowledged so far: $(cat "$out"/writer?.txt 2>/dev/null | grep -c '^ACK\|^PLAIN')"
+}
+# Step 1 is in place before the writers start: they can finish their 300
+# writes in about a second, before a table swap lands.  Steps 2 and 3 and
+# the management steps below are paced by the writers' progress; on a fast
+# host the writers may be done by then (the log says how far they were).
+inject 1
+writer 1 aio & wpid[1]=$!
+writer 2 aio & wpid[2]=$!
+writer 3 dsync & wpid[3]=$!
+writer 4 fsync:8 & wpid[4]=$!
+# progress PERCENT: until the fastest writer has had PERCENT of its writes
+# acknowledged (or every writer has ended).  The steps below are paced by
+# the writers' progress, not by the clock: on a fast host the writers could
+# otherwise be done before the first bad sector is injected.
+progress() {
+    local want=$((count * $1 / 100)) n i best
+    for ((i = 0; i < 1200; i++)); do
+        best=0
+        for n in 1 2 3 4; do
+            local c
+            c=$(grep -c '^ACK\|^PLAIN' "$out/writer$n.txt" 2>/dev/null)
+            ((${c:-0} > best)) && best=${c:-0}
+        done
+        ((best >= want)) && return 0
+        local alive=0
+        for n in 1 2 3 4; do kill -0 "${wpid[n]}" 2>/dev/null && alive=1; done
+        ((alive)) || return 0
+        sleep 0.05
+    done
+}
+for step in 2 3; do
+    progress $((step * 12))
+    inject $step
 done
+progress 45
 for b in 5 60 70 100 150 200; do
     dmsetup message cr-r0 0 remap $((b * 8 + 2)) >/dev/null || fail "remap message on block $b"
 done
 mark remaps
 dmsetup message cr-r0 0 clear_stats >/dev/null || fail "clear_stats"
 mark clear_stats
+progress 55
 dmsetup suspend cr-r0 && dmsetup resume cr-r0 || fail "suspend/resume"
 mark suspend_resume
+progress 65
 dmsetup table cr-r0 >/tmp/cr-table
 dmsetup load cr-r0 </tmp/cr-table && dmsetup suspend cr-r0 && dmsetup resume cr-r0 ||
     fail "same-table reload"
