@@ -28,10 +28,11 @@ want1=$(md5_of "$dev" $s1 $n1)
 # move code) while fio writes it with crc32c verification: no lost or stale
 # write.  (The scanner itself classifies slowness only while the device is
 # idle: 35-scan-busy.)
-fio --name=hammer --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
+mkdir -p /tmp/dump
+(cd /tmp/dump && exec fio --name=hammer --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
     --rw=randwrite --bs=4k --offset=$(((s2 - 56) * 512)) --size=64k \
-    --verify=crc32c --verify_backlog=8 --verify_fatal=1 --do_verify=1 \
-    --time_based --runtime=30 --output=/tmp/fio.out &
+    --verify=crc32c --verify_backlog=8 --verify_fatal=1 --do_verify=1 --verify_dump=1 \
+    --time_based --runtime=30 --output=/tmp/fio.out) &
 fio_pid=$!
 sleep 2
 for ((b = s2; b < s2 + n2; b++)); do
@@ -40,6 +41,23 @@ for ((b = s2; b < s2 + n2; b++)); do
 done
 if wait $fio_pid; then pass "concurrent fio verify writer: no error"; else
     cat /tmp/fio.out
+    # Which 512-byte sectors differ from what fio expected, and the fio
+    # header (time, numberio) of each copy: tells a stale sector from a torn
+    # or newer block.
+    for f in /tmp/dump/*.received; do
+        [[ -e $f ]] || continue
+        /usr/bin/python3 - "$f" "${f%.received}.expected" <<'PY'
+import struct, sys
+got, want = (open(p, "rb").read() for p in sys.argv[1:3])
+for name, b in (("received", got), ("expected", want)):
+    magic, vt, ln, seed, off, ts, tns, thr, nio = struct.unpack_from("<HHIQQIIHH", b)
+    print(f"{name}: offset={off} time={ts}.{tns:09d} numberio={nio}")
+print("sectors differing:", [i for i in range(0, len(got) // 512)
+                             if got[i * 512:(i + 1) * 512] != want[i * 512:(i + 1) * 512]])
+PY
+        cp "$f" "${f%.received}.expected" "${DMR_OUT:-/tmp}/" 2>/dev/null
+    done
+    dmsetup message r0 0 list
     fail "fio verify failed while blocks moved"
 fi
 # Idle now: a scan pass finds region 1, narrowed to exactly its blocks.
