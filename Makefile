@@ -135,10 +135,13 @@ module-debug: debug-kernel
 # The VM suite (guest + host tests) on the debug kernel only; a KASAN report,
 # lockdep splat, ODEBUG or list corruption report fails the test (run-vm.sh
 # exit 122).  Slow: TCG + KASAN + lockdep, timeouts come from kernels.sh --info.
+# Every test but 70-icount: instruction counts of a lockdep/KASAN kernel say
+# nothing about the stock kernels that benchmark is about.
+DEBUG_TESTS = $(filter-out 70-icount,$(basename $(notdir $(wildcard tests/vm/guest/[0-9]*.sh tests/vm/host/[0-9]*.sh))))
 test-debug: deps debug-kernel module-debug userspace
 	@test -n "$(DEBUG_KVERS)" || { echo "no debug kernel in build/debug-kernel"; exit 1; }
 	@mkdir -p build
-	set -o pipefail; KVER=$(lastword $(DEBUG_KVERS)) tests/vm/run-suite.sh $(TESTS) 2>&1 | \
+	set -o pipefail; KVER=$(lastword $(DEBUG_KVERS)) tests/vm/run-suite.sh $(or $(TESTS),$(DEBUG_TESTS)) 2>&1 | \
 	  tee build/vm-suite-debug.log
 
 # The long forms of the power-cut test, the stress test and fuzzing

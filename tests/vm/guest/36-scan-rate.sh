@@ -109,8 +109,15 @@ check "busy pace within the min rate ($busy_kib <= $min_kib KiB/s)" \
     test "$scan_bytes" -le $((min_kib * 1024 * busy_ms / 1000 + 65536))
 check "idle pass at least 10x the busy pace ($idle_kib vs $busy_kib KiB/s)" \
     test "$idle_kib" -ge $((10 * (busy_kib > 0 ? busy_kib : 1)))
-check "scanner bytes while busy under 1% of fio's ($share%)" \
-    /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+# The min rate is under 1% of fio's bytes only if fio moves 100x the min
+# rate (not on the lockdep/KASAN debug kernel: the pace check above holds).
+fg_kib=$((fg_bytes * 1000 / 1024 / busy_ms))
+if ((fg_kib >= 100 * min_kib)); then
+    check "scanner bytes while busy under 1% of fio's ($share%)" \
+        /usr/bin/python3 -c "import sys; sys.exit(0 if $share < 1 else 1)"
+else
+    log "fio read $fg_kib KiB/s, under 100x the min rate: the 1% share is not checked on this kernel"
+fi
 
 # 2b. Another user of the same disk (a sibling dm-linear on nullb0, as a
 # second partition would be) makes the scanner step back too: it watches the
