@@ -164,6 +164,12 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 	for (sector = 0; sector < DMR_DATA_START_SECTOR; sector += DMR_COPY_SECTORS) {
 		int slot = dmr_slot_of(sector);
 
+		/*
+		 * The chunks between the copies only tell a blank spare; once
+		 * something was found there is no need to read them.
+		 */
+		if (slot < 0 && !blank)
+			continue;
 		r = dmr_read_chunk(d, sector);
 		if (r) {
 			blank = false;
@@ -175,7 +181,7 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 			}
 			continue;
 		}
-		if (!dmr_is_zero(d->io_buf, DMR_COPY_BYTES))
+		if (blank && !dmr_is_zero(d->io_buf, DMR_COPY_BYTES))
 			blank = false;
 		if (slot < 0)
 			continue;

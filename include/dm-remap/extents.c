@@ -268,7 +268,16 @@ enum dmr_status dmr_ext_validate(const struct dmr_extent *e, __u32 n,
 		if (i > 0 && x->lblock < dmr_ext_end(&e[i - 1]))
 			return DMR_E_ORDER;
 	}
-	dmr_sort_by_spare(e, scratch, m);
+	/*
+	 * The spare is often filled in main-block order (a scan pass, a
+	 * sequential copy): then the extents are already in spare order and
+	 * the O(n log n) sort is skipped (it was most of an activation).
+	 */
+	for (i = 1; i < m; i++)
+		if (e[scratch[i]].sblock < e[scratch[i - 1]].sblock)
+			break;
+	if (i < m)
+		dmr_sort_by_spare(e, scratch, m);
 	for (i = 1; i < m; i++) {
 		const struct dmr_extent *a = &e[scratch[i - 1]], *b = &e[scratch[i]];
 

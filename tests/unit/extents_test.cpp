@@ -341,6 +341,15 @@ TEST(ExtValidate, Statuses)
 	EXPECT_EQ(big.validate(2000, 2000), DMR_OK);
 	big.e[149].sblock = big.e[3].sblock + 2;
 	EXPECT_EQ(big.validate(2000, 2000), DMR_E_SPARE_OVERLAP);
+	// Already in spare order (no sort): overlaps are still found.
+	EXPECT_EQ(Table({ E(0, 0, 3), E(5, 2, 2) }).validate(10, 10), DMR_E_SPARE_OVERLAP);
+	EXPECT_EQ(Table({ E(0, 0, 3), E(4, 0, 1, P), E(5, 3, 2) }).validate(10, 10), DMR_OK);
+	Table asc(200);
+	for (uint32_t i = 0; i < 150; i++)
+		asc.e[asc.n++] = E(10ull * i, 5ull * i, 3);		// ascending spare
+	EXPECT_EQ(asc.validate(2000, 2000), DMR_OK);
+	asc.e[149].sblock = asc.e[148].sblock + 2;
+	EXPECT_EQ(asc.validate(2000, 2000), DMR_E_SPARE_OVERLAP);
 }
 
 // --- randomized comparison against a per-block model -------------------------

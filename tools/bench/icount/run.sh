@@ -11,7 +11,8 @@
 # Env: KVERS (default: every kernel of tests/vm/kernels.sh), BOOTS (3),
 # ICOUNT_NIO (4 KiB I/Os per phase, 10000), ICOUNT_SEQ_NIO (128 KiB reads,
 # 2000), CONFIGS (default all: raw linear remap0 remap1k remap20k seq-linear
-# seq-remap0 seq-remap1k seq-remap20k), ICOUNT_KO (a module other than
+# seq-remap0 seq-remap1k seq-remap20k werr act-linear act-remap0
+# act-remap20k; see tests/vm/phases/icount.sh), ICOUNT_KO (a module other than
 # build/kmod/<kver>/dm-remap-v4.ko; a path with {kver}), OUT (default
 # build/bench/icount-<date>), MAX_SPREAD (percent: exit 1 if a spread
 # exceeds it), SYMBOLS=1 (add the per-symbol differences to dm-linear).
@@ -21,7 +22,7 @@ kvers=${KVERS:-$("$repo/tests/vm/kernels.sh" | tr '\n' ' ')}
 boots=${BOOTS:-3}
 nio=${ICOUNT_NIO:-10000}
 seq_nio=${ICOUNT_SEQ_NIO:-2000}
-configs=${CONFIGS:-raw linear remap0 remap1k remap20k seq-linear seq-remap0 seq-remap1k seq-remap20k}
+configs=${CONFIGS:-raw linear remap0 remap1k remap20k seq-linear seq-remap0 seq-remap1k seq-remap20k werr act-linear act-remap0 act-remap20k}
 out=${OUT:-$repo/build/bench/icount-$(date -u +%Y%m%d-%H%M%S)}
 tools=$repo/build/cmake/tools/bench
 plugin=$tools/icount/icount.so
