@@ -36,6 +36,10 @@ want1=$(md5_of "$dev" $s1 $n1)
 # crc check fails; before a move the read returns the new write whole and
 # passes (verify_backlog takes rand_seed from the header; time_based skips
 # numberio).  tests/vm/experiments/overlap-probe.sh shows both.
+# This fio check is a smoke test: it only sees a lost write whose verify
+# read comes after the move published and before the block is rewritten
+# (a no-hold mutant survived one run); the write hold is tested
+# deterministically by 15-race-windows (mutant move-no-write-hold).
 mkdir -p /tmp/dump
 (cd /tmp/dump && exec fio --name=hammer --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
     --rw=randwrite --bs=4k --offset=$(((s2 - 56) * 512)) --size=64k --serialize_overlap=1 \
