@@ -7,7 +7,9 @@
 # stale), also after `remapctl remove` and further udev events, and the
 # main is SYSTEMD_READY=0 (58-dm-remap-v4-claim.rules, fed by the bindings
 # file).  A second pair asking for the name data0 is refused and changes
-# nothing.  `remapd --once` assembles the pair again as data0, and a pair
+# nothing.  Without the spare remapd assembles nothing and no link names the
+# raw main; the spare hot-plugged back is assembled as data0 and the label
+# mounts it.  `remapd --once` assembles the pair again as data0, and a pair
 # assembled without a binding gets one (its main is claimed from then on).
 # vm-timeout: 400
 . "$(dirname "$0")/remap-lib.sh"
@@ -106,6 +108,51 @@ check "name clash message" grep -q "name data0 is already bound to pair $uuid" <
 check "bindings unchanged" test "$(md5sum <"$BINDINGS")" = "$before"
 check "second spare not formatted" cmp -s -n $((9216 * 512)) "$spare2" /dev/zero
 check "no device created" bash -c "! dmsetup info data0 >/dev/null 2>&1"
+
+# Boot without the spare: remapd assembles nothing and nothing names the
+# raw main; the spare comes back (hot-plug): remapd assembles it as data0
+# and the label mounts the remap device.
+spare_file=$(losetup -nO BACK-FILE "$spare")
+losetup -d "$spare"
+_dmr_forget loop "$spare"
+_dmr_register file "$spare_file"
+printf 'poll_interval_s = 1\n' >/tmp/remapd.conf
+"$REMAPD" -f -c /tmp/remapd.conf >/tmp/remapd-daemon.log 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; _dmr_cleanup' EXIT
+sleep 3
+settle
+check "without the spare: nothing assembled" bash -c "! dmsetup info data0 >/dev/null 2>&1"
+check "without the spare: no by-label link" test ! -e /dev/disk/by-label/dmrdata
+check "without the spare: no by-uuid link" test ! -e "/dev/disk/by-uuid/$fsuuid"
+mkdir -p /mnt/dmr
+modprobe ext4 2>/dev/null || true
+check "without the spare: mount LABEL= (EVALUATE=udev) fails" \
+    bash -c "! BLKID_CONF=/tmp/blkid-udev.conf mount LABEL=dmrdata /mnt/dmr 2>/dev/null"
+findmnt /mnt/dmr >/dev/null && umount /mnt/dmr
+spare=$(losetup --find --show "$spare_file")
+_dmr_register loop "$spare"
+_dmr_register dm data0
+if wait_for 10 dmsetup info data0; then pass "hot-plugged spare assembled as data0"; else
+    tail -n 20 /tmp/remapd-daemon.log
+    fail "hot-plugged spare not assembled as data0"
+fi
+settle
+check "by-label names data0 after hot-plug" resolves /dev/disk/by-label/dmrdata /dev/mapper/data0
+if mount /dev/disk/by-label/dmrdata /mnt/dmr; then
+    src=$(findmnt -no SOURCE /mnt/dmr)
+    log "mounted from $src"
+    check "the label mounts the remap device" resolves "$src" /dev/mapper/data0
+    umount /mnt/dmr
+else
+    fail "mount by label failed"
+fi
+kill "$pid"
+wait "$pid" 2>/dev/null
+trap _dmr_cleanup EXIT
+"$RCTL" remove data0 >/dev/null || fail "remove failed"
+_dmr_forget dm data0
+settle
 
 # remapd --once assembles the pair again under its bound name.
 : >/tmp/remapd.conf
