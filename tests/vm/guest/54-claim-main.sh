@@ -108,6 +108,16 @@ check "name clash message" grep -q "name data0 is already bound to pair $uuid" <
 check "bindings unchanged" test "$(md5sum <"$BINDINGS")" = "$before"
 check "second spare not formatted" cmp -s -n $((9216 * 512)) "$spare2" /dev/zero
 check "no device created" bash -c "! dmsetup info data0 >/dev/null 2>&1"
+# A bad line in the bindings file: create refuses before writing anything.
+cp "$BINDINGS" /tmp/bindings.good
+echo "garbage line" >>"$BINDINGS"
+rc=0
+out=$("$RCTL" create --main "$main2" --spare "$spare2" 2>&1) || rc=$?
+check "bad bindings line refused (exit 1)" test "$rc" -eq 1
+check "bad line named with its number" grep -q "$BINDINGS:4: expected" <<<"$out"
+check "spare still not formatted" cmp -s -n $((9216 * 512)) "$spare2" /dev/zero
+check "bindings file left as it was" bash -c "tail -n 1 '$BINDINGS' | grep -qx 'garbage line'"
+cp /tmp/bindings.good "$BINDINGS"
 
 # Boot without the spare: remapd assembles nothing and nothing names the
 # raw main; the spare comes back (hot-plug): remapd assembles it as data0
