@@ -175,6 +175,39 @@ check "not as remap-<uuid8>" bash -c "! dmsetup info remap-${uuid:0:8} >/dev/nul
 check "by-label names data0 again" resolves /dev/disk/by-label/dmrdata /dev/mapper/data0
 check "remapped data intact" test "$(dmsetup message data0 0 list | grep -c 'lblock=64 ')" = 1
 
+# A claimed whole disk takes its partitions with it: a partitioned loop
+# main loses the partition's by-label and by-partuuid links.
+# An MBR written by hand (no partitioning tool on the test host): disk
+# signature 0x12345678, one Linux partition from sector 2048 to the end.
+main3=$(mkloop 32)
+file3=$(losetup -nO BACK-FILE "$main3")
+losetup -d "$main3"
+_dmr_forget loop "$main3"
+printf '\x78\x56\x34\x12' | dd of="$file3" bs=1 seek=440 conv=notrunc status=none
+printf '\x00\x00\x02\x00\x83\xff\xff\xff\x00\x08\x00\x00\x00\xf8\x00\x00' |
+    dd of="$file3" bs=1 seek=446 conv=notrunc status=none
+printf '\x55\xaa' | dd of="$file3" bs=1 seek=510 conv=notrunc status=none
+main3=$(losetup --find --show --partscan "$file3")
+_dmr_register loop "$main3"
+settle
+part3=${main3}p1
+mkfs.ext4 -q -F -L dmrpart "$part3" >/dev/null || fail "mkfs.ext4 on $part3 failed"
+echo change >"/sys/class/block/${part3#/dev/}/uevent"
+settle
+partuuid=$(prop "$part3" ID_PART_ENTRY_UUID)
+check "before pairing: the partition has its by-label link" resolves /dev/disk/by-label/dmrpart "$part3"
+check "before pairing: and its by-partuuid link" resolves "/dev/disk/by-partuuid/$partuuid" "$part3"
+spare3=$(mkloop 16)
+"$RCTL" create --main "$main3" --spare "$spare3" --name data3 >/dev/null || fail "create data3 failed"
+_dmr_register dm data3
+settle
+echo change >"/sys/class/block/${part3#/dev/}/uevent"
+settle
+check "partition of a claimed main is claimed" test "$(prop "$part3" DM_REMAP_V4_MAIN)" = 1
+check "partition SYSTEMD_READY=0" test "$(prop "$part3" SYSTEMD_READY)" = 0
+check "partition lost its by-label link" test ! -e /dev/disk/by-label/dmrpart
+check "partition lost its by-partuuid link" test ! -e "/dev/disk/by-partuuid/$partuuid"
+
 # A pair assembled without a binding (older install) gets one: the main is
 # claimed from then on, under the derived name.
 "$RCTL" remove data0 >/dev/null || fail "remove failed"
