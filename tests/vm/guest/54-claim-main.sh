@@ -9,7 +9,8 @@
 # file).  A second pair asking for the name data0 is refused and changes
 # nothing.  Without the spare remapd assembles nothing and no link names the
 # raw main; the spare hot-plugged back is assembled as data0 and the label
-# mounts it.  `remapd --once` assembles the pair again as data0, and a pair
+# mounts it.  A partition of a claimed whole disk is claimed too.
+# `remapd --once` assembles the pair again as data0, and a pair
 # assembled without a binding gets one (its main is claimed from then on).
 # vm-timeout: 400
 . "$(dirname "$0")/remap-lib.sh"
