@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	register_discover_command(app, reg);
 	register_metadata_commands(app, reg);
 	register_probe_commands(app, reg);
+	register_claim_command(app, reg);
 	app.footer("Exit codes: 0 ok, 1 error or refused, 2 usage, 3 partial (needs attention), "
 		   "4 no valid dm-remap v4 metadata.");
 
