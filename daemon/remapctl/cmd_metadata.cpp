@@ -187,7 +187,7 @@ void register_metadata_commands(CLI::App &app, Registry &reg)
 		sub->add_flag("--json", *json_flag, "JSON output");
 		auto run = s.run;
 		sub->callback([&reg, path, json_flag, run] {
-			reg.action = [path, json_flag, run] { return run(*path, *json_flag); };
+			reg.action = [path, json_flag, run, &reg] { return run(*path, *json_flag || reg.globals.json); };
 		});
 	}
 }
