@@ -27,6 +27,17 @@ public:
 	using remap::Error::Error;
 };
 
+// A failure with its own exit code (e.g. kExitNoMetadata), reported like
+// any other error: a line on stderr, and the error document with --json.
+class ExitError : public remap::Error {
+public:
+	ExitError(const std::string &what, int code) : remap::Error(what), code_(code) {}
+	int code() const { return code_; }
+
+private:
+	int code_;
+};
+
 struct Globals {
 	int verbose = 0;
 	bool json = false;  // remapctl --json COMMAND: same as COMMAND --json

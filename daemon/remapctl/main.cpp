@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 		return reg.action();
 	} catch (const UsageError &e) {
 		return report.fail(e.what(), kExitUsage, " (see remapctl --help)");
+	} catch (const ExitError &e) {
+		return report.fail(e.what(), e.code());
 	} catch (const std::exception &e) {
 		return report.fail(e.what(), kExitError);
 	}
