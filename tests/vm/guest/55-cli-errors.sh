@@ -11,6 +11,7 @@
 #   3. a paired spare with the module unloaded: discover --assemble and
 #      remapd --once say the same and write nothing; `remapd -t` assembles
 #      nothing; `health` takes its threshold from the remapd config.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
