@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "remap/device_file.hpp"
-#include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/error.hpp"
 #include "remap/spare_metadata.hpp"
@@ -67,7 +66,6 @@ AssemblyResult assemble(const PairingDecision &d)
 		return a;
 	}
 	try {
-		dm::require_target(kTargetName);
 		if (dm::info(a.name))
 			throw Error("a device-mapper device named " + a.name + " already exists");
 		dm::create(a.name, dm_uuid_for_pair(a.pair_uuid),

@@ -55,13 +55,18 @@ std::string run_modprobe(const std::string &module)
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return "";
-	struct utsname u {};
-	::uname(&u);
 	return (WIFEXITED(st) ? "tried it: exit " + std::to_string(WEXITSTATUS(st)) : std::string("tried it: killed")) +
-	       "; is " + module + " installed for kernel " + u.release + "?";
+	       "; " + installed_question(module);
 }
 
 }  // namespace
+
+std::string installed_question(const std::string &module)
+{
+	struct utsname u {};
+	::uname(&u);
+	return "is " + module + " installed for kernel " + u.release + "?";
+}
 
 std::string control_problem(const std::string &control, int err, bool dm_in_kernel)
 {

@@ -117,10 +117,13 @@ void create(const std::string &name, const std::string &uuid,
 		run_with_cookie(task, "create " + name);
 	} catch (const Error &) {
 		// The kernel answers a table naming an unknown target with a bare
-		// EINVAL; say which target is missing instead.
+		// EINVAL (after its own request_module("dm-<target>") failed); say
+		// which target is missing instead.
 		for (const auto &t : lines)
 			if (!target_version(t.type))
-				throw Error("create " + name + ": " + target_missing_message(t.type, ""));
+				throw Error("create " + name + ": " +
+					    target_missing_message(t.type, "the kernel could not load it for the table; " +
+										   installed_question(target_module(t.type))));
 		throw;
 	}
 }

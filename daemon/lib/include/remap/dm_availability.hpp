@@ -18,6 +18,9 @@ std::string control_problem(const std::string &control, int err, bool dm_in_kern
 // modprobe attempt said (MODPROBE_RESULT, "" if none was made).
 std::string target_missing_message(const std::string &target, const std::string &modprobe_result);
 
+// "is dm-remap-v4 installed for kernel <uname -r>?"
+std::string installed_question(const std::string &module);
+
 // The module the kernel asks for when a table names TARGET: "dm-<target>"
 // (dm_get_target_type's request_module).
 std::string target_module(const std::string &target);
@@ -30,6 +33,9 @@ std::string diagnose_control();
 // (DM_DEVICE_LIST_VERSIONS).  Missing, it first runs `modprobe -q
 // dm-<target>` once, as lvm2 does for its targets and as the kernel itself
 // would on the table load, then looks again.  Writes nothing anywhere.
+// For remapctl create only: remapd's unit has ProtectKernelModules=yes, so
+// it could not run modprobe, and it need not: it writes nothing before the
+// table load, whose request_module() the sandbox does not restrict.
 void require_target(const std::string &target);
 
 }  // namespace remap::dm
