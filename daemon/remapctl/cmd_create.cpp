@@ -8,6 +8,7 @@
 #include "device_resolve.hpp"
 #include "output.hpp"
 #include "remap/bindings_file.hpp"
+#include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/pairing.hpp"
@@ -53,6 +54,9 @@ int run_create(const CreateOptions &o)
 		throw remap::RefusedError("spare " + o.spare + " is too small (" +
 					  std::to_string(spare.sectors) + " sectors, need at least " +
 					  std::to_string(remap::kMinSpareSectors) + ")");
+	// Before anything is written to the spare: a spare formatted for a
+	// device the kernel cannot create is a change for nothing.
+	remap::dm::require_target(remap::kTargetName);
 	for (const auto *b : {&main, &spare}) {
 		std::string user = active_user_of(b->devt_text());
 		if (!user.empty())
@@ -188,14 +192,14 @@ void register_create_commands(CLI::App &app, Registry &reg)
 	create->add_flag("--force-format", o->force_format,
 			 "Format the spare even if it holds other data or another pair's metadata");
 	create->add_flag("--json", o->json, "JSON output");
-	create->callback([&reg, o] { reg.action = [o] { return run_create(*o); }; });
+	create->callback([&reg, o] { reg.action = [o, &reg] { o->json |= reg.globals.json; return run_create(*o); }; });
 
 	auto name = std::make_shared<std::string>();
 	auto json = std::make_shared<bool>(false);
 	auto *remove = app.add_subcommand("remove", "Remove the remap-v4 device NAME (data stays on the devices)");
 	remove->add_option("NAME", *name, "Device-mapper name")->required();
 	remove->add_flag("--json", *json, "JSON output");
-	remove->callback([&reg, name, json] { reg.action = [name, json] { return run_remove(*name, *json); }; });
+	remove->callback([&reg, name, json] { reg.action = [name, json, &reg] { return run_remove(*name, *json || reg.globals.json); }; });
 }
 
 }  // namespace remapctl
