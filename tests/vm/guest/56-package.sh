@@ -21,6 +21,8 @@
 . "$(dirname "$0")/lib.sh"
 
 kver=$(uname -r)
+kre=${kver//./\\.}  # kver as a regular expression: 6.12.117+deb12 has a "+"
+kre=${kre//+/\\+}
 v=$(cat "$DMR_REPO/VERSION")
 debdir=${DMR_DEB_DIR:-$DMR_REPO/build/deb}
 dkms_deb=$debdir/dm-remap-v4-dkms_${v}_all.deb
@@ -83,9 +85,9 @@ check "dkms status: installed for $kver" grep -q "^dm-remap-v4/$v, $kver, x86_64
 # --- the module ---------------------------------------------------------------
 ko=$(modinfo -n dm-remap-v4 2>/dev/null || true)
 check "modprobe finds the module in updates/dkms ($ko)" \
-    grep -Eq "^/lib/modules/$kver/updates/dkms/dm-remap-v4\.ko(\.xz|\.zst|\.gz)?$" <<<"$ko"
+    grep -Eq "^/lib/modules/$kre/updates/dkms/dm-remap-v4\.ko(\.xz|\.zst|\.gz)?$" <<<"$ko"
 check "the module's version is $v" test "$(modinfo -F version dm-remap-v4 2>/dev/null)" = "$v"
-check "the module's vermagic is $kver" grep -q "^$kver " <(modinfo -F vermagic dm-remap-v4 2>/dev/null)
+check "the module's vermagic is $kver" grep -Eq "^$kre " <(modinfo -F vermagic dm-remap-v4 2>/dev/null)
 check "modprobe dm-remap-v4" modprobe dm-remap-v4
 check "the remap-v4 target is registered" grep -q '^remap-v4 ' <(dmsetup targets)
 # The loaded module is the file DKMS installed, not some other build.
@@ -174,8 +176,8 @@ lsinitramfs /tmp/initrd.img >/tmp/initrd.list || fail "lsinitramfs"
 inlist() {
     grep -Eq "$1" /tmp/initrd.list
 }
-check "initramfs: the DKMS module" inlist "^(usr/)?lib/modules/$kver/updates/dkms/dm-remap-v4\.ko"
-check "initramfs: its dependency dm-mod" inlist "^(usr/)?lib/modules/$kver/kernel/drivers/md/dm-mod\.ko"
+check "initramfs: the DKMS module" inlist "^(usr/)?lib/modules/$kre/updates/dkms/dm-remap-v4\.ko"
+check "initramfs: its dependency dm-mod" inlist "^(usr/)?lib/modules/$kre/kernel/drivers/md/dm-mod\.ko"
 check "initramfs: remapctl" inlist '^(usr/)?sbin/remapctl$'
 check "initramfs: the udev rule" inlist '^(usr/)?lib/udev/rules\.d/69-dm-remap-v4\.rules$'
 check "initramfs: the local-block script" inlist '^scripts/local-block/dm-remap-v4$'
