@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-timeout: 1800
+# vm-timeout: 2700
 # The Debian packages of `make deb` (build/deb/, or $DMR_DEB_DIR) installed
 # with dpkg into the guest, checked as an admin would see them:
 #   - dpkg -i succeeds and DKMS builds the module for the running kernel;
