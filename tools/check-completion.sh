@@ -66,12 +66,15 @@ subs=$("$real" --help | awk '/^Subcommands:$/ { s = 1; next } s && /^  [a-z]/ { 
 [[ $(wc -w <<<"$subs") -ge 10 ]] || { echo "FAIL cannot read the subcommands from $real --help"; bad=1; }
 # shellcheck disable=SC2086
 expect "remapctl " $subs
-expect "remapctl -" -h --help -v --verbose
+expect "remapctl -" -h --help -v --verbose --json --version
 expect "remapctl sta" status
 expect_not "remapctl sta" scan list
 expect "remapctl create --" --main --spare --name --force-format --json
 expect "remapctl status --" --extents --json
-expect "remapctl health --" --threshold
+expect "remapctl health --" --threshold --config
+expect "remapctl health -c $tmp/img/sp" "$tmp/img/spare.img"
+expect "remapctl health --config $tmp/img/spare.img " remap-1a2b3c4d
+expect "remapctl probe --" --json
 expect "remapctl status " remap-1a2b3c4d db-disk
 expect_not "remapctl status " NAME MAIN
 expect "remapctl -v remove re" remap-1a2b3c4d

@@ -24,7 +24,7 @@ DESTDIR=$dest cmake --install "$build" >"$dest.log" 2>&1 || { cat "$dest.log"; p
 rm -f "$dest.log"
 find_one() { find "$dest" -path "*/$1" \( -type f -o -type l \) | head -n 1; }
 for f in sbin/remapctl sbin/remapd system/remapd.service system-preset/80-dm-remap-v4.preset \
-         rules.d/69-dm-remap-v4.rules man8/remapctl.8 man8/remapd.8 man5/remapd.conf.5 \
+         rules.d/69-dm-remap-v4.rules rules.d/58-dm-remap-v4-claim.rules man8/remapctl.8 man8/remapd.8 man5/remapd.conf.5 \
          man4/dm-remap-v4.4 completions/remapctl initramfs-tools/hooks/dm-remap-v4 \
          initramfs-tools/scripts/local-block/dm-remap-v4 remapd.conf.example remapd.md; do
     [[ -n $(find_one "$f") ]] || problem "$f not installed"
@@ -35,17 +35,18 @@ done
 
 unit=$(find_one system/remapd.service)
 rule=$(find_one rules.d/69-dm-remap-v4.rules)
+claim_rule=$(find_one rules.d/58-dm-remap-v4-claim.rules)
 hook=$(find_one initramfs-tools/hooks/dm-remap-v4)
 script=$(find_one initramfs-tools/scripts/local-block/dm-remap-v4)
 n=0
-for f in "$unit" "$rule" "$hook" "$script"; do
+for f in "$unit" "$rule" "$claim_rule" "$hook" "$script"; do
     [[ -n $f ]] || continue
     for p in $(grep -v '^[[:space:]]*#' "$f" | grep -oE '/[[:alnum:]/._-]*sbin/remap(ctl|d)\b' | sort -u); do
         n=$((n + 1))
         [[ -x $dest$p ]] || problem "${f#"$dest"} runs $p, which is not installed"
     done
 done
-[[ $n -ge 4 ]] || problem "found only $n program paths in the unit, rule and initramfs scripts"
+[[ $n -ge 5 ]] || problem "found only $n program paths in the unit, rules and initramfs scripts"
 
 if [[ -n $unit ]]; then
     for m in $(sed -n 's/^Documentation=//p' "$unit"); do

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,8 +27,20 @@ public:
 	using remap::Error::Error;
 };
 
+// A failure with its own exit code (e.g. kExitNoMetadata), reported like
+// any other error: a line on stderr, and the error document with --json.
+class ExitError : public remap::Error {
+public:
+	ExitError(const std::string &what, int code) : remap::Error(what), code_(code) {}
+	int code() const { return code_; }
+
+private:
+	int code_;
+};
+
 struct Globals {
 	int verbose = 0;
+	bool json = false;  // remapctl --json COMMAND: same as COMMAND --json
 };
 
 // The command chosen on the command line, run after parsing succeeded.
@@ -38,10 +51,24 @@ struct Registry {
 	Action action;
 };
 
+// True if ARGS (argv without the program) ask for JSON output: any --json
+// before a "--".
+bool wants_json(const std::vector<std::string> &args);
+
+// The command words of ARGS checked against APP's subcommands before
+// parsing: MESSAGE is "" if they are all known, else "unknown command
+// 'statsu'; did you mean 'status'?"; COMMAND the known words before it.
+struct CommandWords {
+	std::string command;
+	std::string message;
+};
+CommandWords check_command_words(const CLI::App &app, const std::vector<std::string> &args);
+
 void register_create_commands(CLI::App &app, Registry &reg);    // create, remove
 void register_device_commands(CLI::App &app, Registry &reg);    // list, status, remap, scan, health
 void register_discover_command(CLI::App &app, Registry &reg);   // discover
 void register_metadata_commands(CLI::App &app, Registry &reg);  // metadata dump|verify|repair
 void register_probe_commands(CLI::App &app, Registry &reg);     // probe, version
+void register_claim_command(CLI::App &app, Registry &reg);      // udev-claim
 
 }  // namespace remapctl

@@ -7,7 +7,10 @@
 #include "cli.hpp"
 #include "device_resolve.hpp"
 #include "output.hpp"
+#include "remap/bindings_file.hpp"
+#include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
+#include "remap/main_claim.hpp"
 #include "remap/pairing.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/spare_format.hpp"
@@ -28,9 +31,9 @@ struct CreateOptions {
 
 void check_dm_name(const std::string &name)
 {
-	if (name.empty() || name.size() > 127 || name.find('/') != std::string::npos ||
-	    name == "." || name == ".." || name.find_first_of(" \t\n") != std::string::npos)
-		throw UsageError("invalid device name '" + name + "'");
+	if (!remap::valid_device_name(name))
+		throw UsageError("invalid device name '" + name +
+				 "' (1-127 printable characters, no '/', not . or ..)");
 }
 
 int run_create(const CreateOptions &o)
@@ -51,6 +54,9 @@ int run_create(const CreateOptions &o)
 		throw remap::RefusedError("spare " + o.spare + " is too small (" +
 					  std::to_string(spare.sectors) + " sectors, need at least " +
 					  std::to_string(remap::kMinSpareSectors) + ")");
+	// Before anything is written to the spare: a spare formatted for a
+	// device the kernel cannot create is a change for nothing.
+	remap::dm::require_target(remap::kTargetName);
 	for (const auto *b : {&main, &spare}) {
 		std::string user = active_user_of(b->devt_text());
 		if (!user.empty())
@@ -62,6 +68,12 @@ int run_create(const CreateOptions &o)
 		throw remap::RefusedError("a device-mapper device named " + o.name + " already exists");
 
 	std::string main_fp = remap::make_fingerprint(main.identity);
+	auto main_sysfs = remap::block_device_at(udev.get(), o.main, remap::IdentitySource::sysfs_only);
+	std::string claim_id = remap::main_claim_id(*main_sysfs);
+	std::string bindings_file = remap::bindings_path();
+	auto bindings = remap::load_bindings(bindings_file);
+	if (!bindings.problems.empty())
+		throw remap::RefusedError(bindings.problems.front() + " (fix or remove the line first)");
 	remap::SpareScan scan = remap::scan_spare(o.spare);
 	auto verdict = scan.verdict();
 	bool need_format = false;
@@ -98,23 +110,42 @@ int run_create(const CreateOptions &o)
 		need_format = true;
 	}
 
+	remap::FormatRequest req;
 	if (need_format) {
-		remap::FormatRequest req;
 		req.main_sectors = main.sectors;
 		req.block_size = main.logical_block_size;
 		req.main_id = main_fp;
 		req.spare_id = remap::make_fingerprint(spare.identity);
 		req.uuid = remap::random_pair_uuid();
+		pair_uuid = remap::format_uuid(req.uuid);
 		req.force = o.force_format;
+	}
+
+	// The name: --name, else the one the bindings file gives this pair,
+	// else remap-<uuid8>.  Checked before the spare is formatted.
+	const remap::Binding *bound = remap::find_by_uuid(bindings.entries, pair_uuid);
+	std::string name = !o.name.empty() ? o.name
+		: bound ? bound->name : remap::default_device_name(pair_uuid);
+	remap::Binding binding{claim_id, pair_uuid, name};
+	remap::bind_pair(bindings.entries, binding);  // throws NameClashError: nothing written yet
+	if (o.name.empty() && remap::dm::info(name))
+		throw remap::RefusedError("a device-mapper device named " + name + " already exists");
+
+	if (need_format) {
 		remap::DeviceFile f(o.spare, remap::DeviceFile::Mode::write);
 		auto meta = remap::format_spare(f, req);
-		pair_uuid = meta.pair_uuid();
+		if (meta.pair_uuid() != pair_uuid)
+			throw remap::Error("formatted spare reports pair " + meta.pair_uuid() + ", expected " + pair_uuid);
 		spdlog::info("formatted spare {} for main {} (pair {})", o.spare, o.main, pair_uuid);
 	}
 
-	std::string name = o.name.empty() ? remap::default_device_name(pair_uuid) : o.name;
-	if (o.name.empty() && remap::dm::info(name))
-		throw remap::RefusedError("a device-mapper device named " + name + " already exists");
+	// Bound before the device exists: the spare now belongs to this pair,
+	// and the main is claimed (udev drops its by-uuid/by-label links)
+	// whether or not the device can be created.
+	if (remap::update_bindings(bindings_file, [&](std::vector<remap::Binding> &entries) {
+		    return remap::bind_pair(entries, binding);
+	    }))
+		remap::request_change_uevent(main);
 	remap::dm::create(name, remap::dm_uuid_for_pair(pair_uuid),
 			  {{0, main.sectors, remap::kTargetName, o.main + " " + o.spare}});
 	if (o.json) {
@@ -161,14 +192,14 @@ void register_create_commands(CLI::App &app, Registry &reg)
 	create->add_flag("--force-format", o->force_format,
 			 "Format the spare even if it holds other data or another pair's metadata");
 	create->add_flag("--json", o->json, "JSON output");
-	create->callback([&reg, o] { reg.action = [o] { return run_create(*o); }; });
+	create->callback([&reg, o] { reg.action = [o, &reg] { o->json |= reg.globals.json; return run_create(*o); }; });
 
 	auto name = std::make_shared<std::string>();
 	auto json = std::make_shared<bool>(false);
 	auto *remove = app.add_subcommand("remove", "Remove the remap-v4 device NAME (data stays on the devices)");
 	remove->add_option("NAME", *name, "Device-mapper name")->required();
 	remove->add_flag("--json", *json, "JSON output");
-	remove->callback([&reg, name, json] { reg.action = [name, json] { return run_remove(*name, *json); }; });
+	remove->callback([&reg, name, json] { reg.action = [name, json, &reg] { return run_remove(*name, *json || reg.globals.json); }; });
 }
 
 }  // namespace remapctl

@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "device_resolve.hpp"
 #include "output.hpp"
+#include "remap/config.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/json_output.hpp"
 #include "remap/number_parse.hpp"
@@ -303,26 +304,44 @@ int run_scan(const ScanOptions &o)
 struct HealthOptions {
 	std::string name;
 	int threshold = -1;
+	std::string config = remap::kDefaultConfigPath;
+	bool config_explicit = false;
 	bool json = false;
 };
 
+// The threshold is remapd's: --threshold, else health_threshold of the
+// remapd config (default 50), so `health` says degraded exactly when
+// remapd alerts health_low.
 int run_health(const HealthOptions &o)
 {
 	remap::SysfsTree sysfs;
-	unsigned int threshold = 50;
+	unsigned int threshold = remap::Config{}.health_threshold;
 	std::string source = "default";
 	if (o.threshold >= 0) {
 		threshold = static_cast<unsigned int>(o.threshold);
 		source = "option";
-	} else if (auto t = sysfs.health_threshold()) {
-		threshold = *t;
-		source = "sysfs";
+	} else {
+		bool found = false;
+		remap::Config cfg;
+		try {
+			cfg = remap::load_config_or_defaults(o.config, o.config_explicit, &found);
+		} catch (const remap::ConfigError &e) {
+			const auto &p = e.problems();
+			throw remap::Error(p.front() + (p.size() > 1 ? " (and " + std::to_string(p.size() - 1) +
+									   " more: remapd -t -c " + o.config + ")"
+								 : std::string()));
+		}
+		if (found) {
+			threshold = cfg.health_threshold;
+			source = "config";
+		}
 	}
 	auto devices = selected(o.name);
 	bool degraded = false;
 	auto j = remap::json_out::document("health");
 	j["threshold"] = threshold;
 	j["threshold_source"] = source;
+	j["config"] = source == "config" ? json(o.config) : json(nullptr);
 	j["kernel_sysfs"] = sysfs.present();
 	j["devices"] = json::array();
 	Table t({"NAME", "HEALTH", "MODE", "PENDING", "SPARE_FREE%", "STATE"});
@@ -351,14 +370,14 @@ void register_device_commands(CLI::App &app, Registry &reg)
 	auto list_json = std::make_shared<bool>(false);
 	auto *list = app.add_subcommand("list", "List remap-v4 devices with their main and spare");
 	list->add_flag("--json", *list_json, "JSON output");
-	list->callback([&reg, list_json] { reg.action = [list_json] { return run_list(*list_json); }; });
+	list->callback([&reg, list_json] { reg.action = [list_json, &reg] { return run_list(*list_json || reg.globals.json); }; });
 
 	auto so = std::make_shared<StatusOptions>();
 	auto *status = app.add_subcommand("status", "Counters of every remap-v4 device, or details of NAME");
 	status->add_option("NAME", so->name, "Device-mapper name");
 	status->add_flag("--extents", so->extents, "Also list the remapped extents (needs NAME)");
 	status->add_flag("--json", so->json, "JSON output");
-	status->callback([&reg, so] { reg.action = [so] { return run_status(*so); }; });
+	status->callback([&reg, so] { reg.action = [so, &reg] { so->json |= reg.globals.json; return run_status(*so); }; });
 
 	auto rn = std::make_shared<std::string>();
 	auto rs = std::make_shared<std::string>();
@@ -367,7 +386,7 @@ void register_device_commands(CLI::App &app, Registry &reg)
 	remap_cmd->add_option("NAME", *rn, "Device-mapper name")->required();
 	remap_cmd->add_option("SECTOR", *rs, "Sector (512 bytes) relative to the device")->required();
 	remap_cmd->add_flag("--json", *rj, "JSON output");
-	remap_cmd->callback([&reg, rn, rs, rj] { reg.action = [rn, rs, rj] { return run_remap(*rn, *rs, *rj); }; });
+	remap_cmd->callback([&reg, rn, rs, rj] { reg.action = [rn, rs, rj, &reg] { return run_remap(*rn, *rs, *rj || reg.globals.json); }; });
 
 	auto sc = std::make_shared<ScanOptions>();
 	auto *scan = app.add_subcommand("scan", "Start a health scan of NAME (or of every device)");
@@ -377,17 +396,24 @@ void register_device_commands(CLI::App &app, Registry &reg)
 	scan->add_option("--timeout", sc->timeout, "With --wait: give up waiting after this many seconds")
 		->check(CLI::Range(1u, 604800u));
 	scan->add_flag("--json", sc->json, "JSON output");
-	scan->callback([&reg, sc] { reg.action = [sc] { return run_scan(*sc); }; });
+	scan->callback([&reg, sc] { reg.action = [sc, &reg] { sc->json |= reg.globals.json; return run_scan(*sc); }; });
 
 	auto ho = std::make_shared<HealthOptions>();
 	auto *health = app.add_subcommand(
 		"health", "Health of NAME (or every device); exit 3 if any is below the threshold or not rw");
 	health->add_option("NAME", ho->name, "Device-mapper name");
 	health->add_option("--threshold", ho->threshold,
-			   "Health below this is degraded (default: the kernel's health_threshold, else 50)")
+			   "Health below this is degraded (default: health_threshold of the remapd config, else 50)")
 		->check(CLI::Range(0, 100));
+	auto *hc = health->add_option("-c,--config", ho->config,
+				      std::string("remapd config to take health_threshold from (default ") +
+					      remap::kDefaultConfigPath + ", optional)");
 	health->add_flag("--json", ho->json, "JSON output");
-	health->callback([&reg, ho] { reg.action = [ho] { return run_health(*ho); }; });
+	health->callback([&reg, ho, hc] { reg.action = [ho, hc, &reg] {
+			ho->json |= reg.globals.json;
+			ho->config_explicit = hc->count() > 0;
+			return run_health(*ho);
+		}; });
 }
 
 }  // namespace remapctl

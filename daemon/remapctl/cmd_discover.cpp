@@ -79,7 +79,9 @@ void register_discover_command(CLI::App &app, Registry &reg)
 	cmd->add_flag("--assemble", *assemble, "Create the devices of pairs whose main is present");
 	cmd->add_flag("--json", *json_flag, "JSON output");
 	cmd->callback([&reg, assemble, json_flag] {
-		reg.action = [assemble, json_flag] { return run_discover(*assemble, *json_flag); };
+		reg.action = [assemble, json_flag, &reg] {
+			return run_discover(*assemble, *json_flag || reg.globals.json);
+		};
 	});
 }
 

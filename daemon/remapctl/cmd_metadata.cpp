@@ -72,9 +72,9 @@ int run_dump(const std::string &path, bool as_json)
 		return scan.meta ? kExitOk : kExitNoMetadata;
 	}
 	if (!scan.meta) {
-		std::cerr << "remapctl: " << path << ": no valid dm-remap v4 metadata ("
-			  << remap::verdict_name(scan.verdict()) << ")\n";
-		return kExitNoMetadata;
+		throw ExitError(path + ": no valid dm-remap v4 metadata (" +
+					remap::verdict_name(scan.verdict()) + ")",
+				kExitNoMetadata);
 	}
 	const auto &dm = *scan.meta;
 	const auto &m = dm.c();
@@ -127,9 +127,9 @@ int run_repair(const std::string &path, bool as_json)
 	auto before = remap::scan_spare(dev);
 	auto verdict = before.verdict();
 	if (!before.meta) {
-		std::cerr << "remapctl: " << path << ": nothing to repair from: no valid metadata copy ("
-			  << remap::verdict_name(verdict) << "); nothing written\n";
-		return kExitNoMetadata;
+		throw ExitError(path + ": nothing to repair from: no valid metadata copy (" +
+					remap::verdict_name(verdict) + "); nothing written",
+				kExitNoMetadata);
 	}
 	std::vector<unsigned int> written;
 	if (verdict == SpareVerdict::repairable)
@@ -187,7 +187,7 @@ void register_metadata_commands(CLI::App &app, Registry &reg)
 		sub->add_flag("--json", *json_flag, "JSON output");
 		auto run = s.run;
 		sub->callback([&reg, path, json_flag, run] {
-			reg.action = [path, json_flag, run] { return run(*path, *json_flag); };
+			reg.action = [path, json_flag, run, &reg] { return run(*path, *json_flag || reg.globals.json); };
 		});
 	}
 }

@@ -13,6 +13,7 @@
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/sysfs_tree.hpp"
+#include "remap/version.hpp"
 #include "remap/atomic_file.hpp"
 #include "signal_fd.hpp"
 #include "systemd_notify.hpp"
@@ -31,21 +32,13 @@ std::int64_t unix_now()
 	return static_cast<std::int64_t>(::time(nullptr));
 }
 
-bool file_exists(const std::string &path)
-{
-	struct stat st {};
-	return ::stat(path.c_str(), &st) == 0;
-}
-
 }  // namespace
 
 Daemon::Daemon(Options options) : opts_(std::move(options)), udev_(remap::make_udev()) {}
 
 remap::Config Daemon::read_config() const
 {
-	if (!opts_.config_explicit && !file_exists(opts_.config_path))
-		return remap::Config{};
-	return remap::load_config(opts_.config_path);
+	return remap::load_config_or_defaults(opts_.config_path, opts_.config_explicit);
 }
 
 void Daemon::apply_log_level()
@@ -262,7 +255,7 @@ int Daemon::run()
 	// The monitor starts before the first enumeration, so a device that
 	// appears in between is not missed.
 	UeventMonitor monitor(udev_.get());
-	spdlog::info("remapd {} starting (uevents from {})", REMAPD_VERSION, monitor.source());
+	spdlog::info("remapd {} starting (uevents from {})", remap::version(), monitor.source());
 	rescan();
 	poll_devices();
 	hooks_.tick(Clock::now());

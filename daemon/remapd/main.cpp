@@ -11,7 +11,37 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon.hpp"
+#include "remap/config.hpp"
 #include "remap/error.hpp"
+#include "remap/version.hpp"
+
+namespace {
+
+// remapd -t: parse the config as the daemon would, touch nothing else.
+// Problems go to stderr as FILE:LINE: ..., one per line; exit 0 or 1.
+int check_config(const remapd::Options &opts)
+{
+	try {
+		bool found = false;
+		remap::load_config_or_defaults(opts.config_path, opts.config_explicit, &found);
+		if (found)
+			std::cout << "remapd: " << opts.config_path << ": configuration OK\n";
+		else
+			std::cout << "remapd: " << opts.config_path
+				  << " does not exist: the built-in defaults apply\n";
+		return 0;
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			std::cerr << "remapd: " << p << "\n";
+		std::cerr << "remapd: " << opts.config_path << ": " << e.problems().size()
+			  << (e.problems().size() == 1 ? " problem" : " problems") << "\n";
+	} catch (const std::exception &e) {
+		std::cerr << "remapd: " << e.what() << "\n";
+	}
+	return 1;
+}
+
+}  // namespace
 
 int main(int argc, char **argv)
 {
@@ -25,7 +55,11 @@ int main(int argc, char **argv)
 					    ", optional)");
 	app.add_flag("--once", opts.once,
 		     "Discover and assemble once, then exit (0 ok, 3 some pair refused or failed)");
-	app.set_version_flag("--version", REMAPD_VERSION);
+	bool check_only = false;
+	app.add_flag("-t,--check-config", check_only,
+		     "Check the configuration file and exit (0 valid, 1 not); assembles nothing");
+	app.set_version_flag("--version", std::string("remapd ") + remap::version(),
+			     "Print remapd's version and exit");
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
@@ -35,6 +69,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	opts.config_explicit = copt->count() > 0;
+	if (check_only)
+		return check_config(opts);
 
 	if (!opts.foreground && !opts.once) {
 		if (::daemon(0, 0) != 0) {

@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -139,4 +141,221 @@ TEST(Cli, RepairWithNoValidCopyChangesNothing)
 	EXPECT_EQ(lines(r.err), 1u) << r.err;
 	EXPECT_EQ(f.contents(), before);
 	EXPECT_EQ(remapctl("metadata dump " + f.path()).code, 4);
+}
+
+namespace {
+
+Result remapd(const std::string &args)
+{
+	TempFile out, err;
+	std::string cmd = std::string(REMAPD_PATH) + " " + args + " >" + out.path() + " 2>" + err.path();
+	int st = std::system(cmd.c_str());
+	Result r;
+	r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	auto o = out.contents();
+	auto e = err.contents();
+	r.out.assign(o.begin(), o.end());
+	r.err.assign(e.begin(), e.end());
+	return r;
+}
+
+bool has(const std::string &text, const std::string &part)
+{
+	return text.find(part) != std::string::npos;
+}
+
+// The one stderr line without "remapctl: " and the usage hint.
+std::string stderr_message(const std::string &err)
+{
+	std::string m = err.substr(0, err.find('\n'));
+	if (m.rfind("remapctl: ", 0) == 0)
+		m.erase(0, 10);
+	auto hint = m.find(" (see remapctl --help)");
+	if (hint != std::string::npos && hint + 22 == m.size())
+		m.erase(hint);
+	return m;
+}
+
+}  // namespace
+
+TEST(Cli, VersionOption)
+{
+	auto r = remapctl("--version");
+	EXPECT_EQ(r.code, 0);
+	EXPECT_EQ(r.out, std::string("remapctl ") + REMAP_TEST_VERSION + "\n");
+	EXPECT_TRUE(r.err.empty()) << r.err;
+	auto d = remapd("--version");
+	EXPECT_EQ(d.code, 0);
+	EXPECT_EQ(d.out, std::string("remapd ") + REMAP_TEST_VERSION + "\n");
+	// The same version as the `version` command.
+	auto v = remapctl("version");
+	EXPECT_EQ(v.out.rfind(std::string("remapctl ") + REMAP_TEST_VERSION + " ", 0), 0u) << v.out;
+}
+
+TEST(Cli, GlobalOptionsAfterTheCommand)
+{
+	TempFile f(16u << 20);
+	format_file(f);
+	for (const std::string &args : {"-v metadata verify " + f.path(), "metadata verify -v " + f.path(),
+					"metadata verify " + f.path() + " -v", "metadata verify " + f.path() + " --verbose",
+					"metadata verify " + f.path() + " -vv"}) {
+		auto r = remapctl(args);
+		EXPECT_EQ(r.code, 0) << args << ": " << r.err;
+		EXPECT_TRUE(has(r.out, "verdict: healthy")) << args << ": " << r.out;
+	}
+	// -v after the command really turns on verbose logging, not just parses.
+	EXPECT_TRUE(remapctl("metadata verify " + f.path()).err.empty());
+	// --json before the command is the command's --json.
+	for (const std::string &args : {"--json metadata verify " + f.path(), "metadata --json verify " + f.path(),
+					"metadata verify " + f.path() + " --json", "--json probe " + f.path(),
+					"probe --json " + f.path(), std::string("--json version")}) {
+		auto r = remapctl(args);
+		EXPECT_EQ(r.code, 0) << args << ": " << r.err;
+		auto j = nlohmann::json::parse(r.out, nullptr, false);
+		ASSERT_FALSE(j.is_discarded()) << args << ": " << r.out;
+		EXPECT_EQ(j["schema_version"], 1) << args;
+	}
+	auto p = nlohmann::json::parse(remapctl("probe --json " + f.path()).out);
+	EXPECT_EQ(p["command"], "probe");
+	EXPECT_EQ(p["device"], f.path());
+	EXPECT_EQ(p["spare"], true);
+	EXPECT_EQ(p["state"], "healthy");
+	EXPECT_EQ(p["pair_uuid"].get<std::string>().size(), 36u);
+	TempFile blank(16u << 20);
+	p = nlohmann::json::parse(remapctl("probe --json " + blank.path()).out);
+	EXPECT_EQ(p["spare"], false);
+	EXPECT_TRUE(p["state"].is_null());
+	EXPECT_TRUE(p["pair_uuid"].is_null());
+	// Without --json probe still prints udev lines, nothing for a non-spare.
+	EXPECT_TRUE(remapctl("probe " + blank.path()).out.empty());
+	EXPECT_TRUE(has(remapctl("probe " + f.path()).out, "DM_REMAP_V4_SPARE=1\n"));
+}
+
+TEST(Cli, MistypedCommandSuggestsTheClosest)
+{
+	struct Case {
+		const char *args, *message;
+	} cases[] = {
+		{"statsu", "unknown command 'statsu'; did you mean 'status'?"},
+		{"-v lsit", "unknown command 'lsit'; did you mean 'list'?"},
+		{"helth r0", "unknown command 'helth'; did you mean 'health'?"},
+		{"metadata verfy x.img", "unknown metadata command 'verfy'; did you mean 'verify'?"},
+		{"bogus", "unknown command 'bogus' (see remapctl --help)"},
+		{"metadata frob x", "unknown metadata command 'frob' (see remapctl metadata --help)"},
+	};
+	for (const auto &c : cases) {
+		auto r = remapctl(c.args);
+		EXPECT_EQ(r.code, 2) << c.args;
+		EXPECT_EQ(r.err, std::string("remapctl: ") + c.message + "\n") << c.args;
+		EXPECT_TRUE(r.out.empty()) << c.args;
+	}
+}
+
+// With --json a failure is a JSON document on stdout as well (messages,
+// exit_status), with the same exit status and the same text as stderr.
+TEST(Cli, JsonErrorsAreDocuments)
+{
+	TempFile junk(16u << 20);
+	std::vector<char> bytes(9216 * 512, 'x');
+	junk.write_at(0, bytes);
+	TempFile blank(16u << 20);
+	struct Case {
+		std::string args;
+		int code;
+		const char *command;  // nullptr: none parsed
+	} cases[] = {
+		{"--json statsu", 2, nullptr},
+		{"--json", 2, nullptr},
+		{"remap r0 abc --json", 2, "remap"},
+		{"status --nope --json", 2, "status"},
+		{"--json health --threshold 101", 2, "health"},
+		{"create --main /dev/null --spare /dev/zero --json", 2, "create"},
+		{"metadata verify --json /nonexistent", 2, "metadata verify"},
+		{"metadata repair --json " + junk.path(), 4, "metadata repair"},
+		{"probe /nonexistent --json", 1, "probe"},
+		{"health --json -c /nonexistent.conf", 1, "health"},
+	};
+	for (const auto &c : cases) {
+		auto r = remapctl(c.args);
+		EXPECT_EQ(r.code, c.code) << c.args << ": " << r.err;
+		EXPECT_EQ(lines(r.err), 1u) << c.args << ": " << r.err;
+		auto j = nlohmann::json::parse(r.out, nullptr, false);
+		ASSERT_FALSE(j.is_discarded()) << c.args << ": stdout is not JSON: " << r.out;
+		EXPECT_EQ(j["schema_version"], 1) << c.args;
+		EXPECT_EQ(j["exit_status"], r.code) << c.args;
+		if (c.command)
+			EXPECT_EQ(j["command"], c.command) << c.args;
+		else
+			EXPECT_TRUE(j["command"].is_null()) << c.args << ": " << j.dump();
+		ASSERT_EQ(j["messages"].size(), 1u) << c.args;
+		EXPECT_EQ(j["messages"][0]["severity"], "error") << c.args;
+		EXPECT_EQ(j["messages"][0]["string"], stderr_message(r.err)) << c.args;
+	}
+	// The repair that failed changed nothing.
+	auto after = junk.contents();
+	EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), after.begin()));
+	// Without --json, stdout stays empty on errors.
+	EXPECT_TRUE(remapctl("remap r0 abc").out.empty());
+	EXPECT_TRUE(remapctl("metadata repair " + junk.path()).out.empty());
+}
+
+// remapctl health takes its threshold from the remapd config: a bad or
+// missing (-c) config is an error naming the file and line.
+TEST(Cli, HealthReadsTheRemapdConfig)
+{
+	TempDir dir;
+	std::string bad = dir.path() + "/bad.conf";
+	std::ofstream(bad) << "# comment\nhealth_threshold = 150\n";
+	auto r = remapctl("health -c " + bad);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_EQ(r.err, "remapctl: " + bad + ":2: health_threshold: '150' is not a whole number in 0-100\n");
+	r = remapctl("health --config " + dir.path() + "/none.conf");
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "cannot read config " + dir.path() + "/none.conf: No such file or directory"))
+		<< r.err;
+}
+
+TEST(Remapd, CheckConfig)
+{
+	TempDir dir;
+	std::string good = dir.path() + "/good.conf";
+	std::ofstream(good) << "health_threshold = 70\npoll_interval_s = 5\n";
+	auto r = remapd("-t -c " + good);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_EQ(r.out, "remapd: " + good + ": configuration OK\n");
+	EXPECT_TRUE(r.err.empty()) << r.err;
+	EXPECT_EQ(remapd("--check-config -c " REMAP_SOURCE_DIR "/remapd.conf.example").code, 0);
+
+	std::string bad = dir.path() + "/bad.conf";
+	std::ofstream(bad) << "health_threshold = 70\n\nfoo = 1\npoll_interval_s = x\nhealth_threshold = 1\n";
+	r = remapd("--check-config -c " + bad);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_EQ(r.err, "remapd: " + bad + ":3: unknown key 'foo'\n" + "remapd: " + bad +
+				 ":4: poll_interval_s: 'x' is not a whole number in 1-86400\n" + "remapd: " + bad +
+				 ":5: duplicate key 'health_threshold' (first set on line 1)\n" + "remapd: " + bad +
+				 ": 3 problems\n");
+	EXPECT_TRUE(r.out.empty()) << r.out;
+
+	r = remapd("-t -c " + dir.path() + "/none.conf");
+	EXPECT_EQ(r.code, 1);
+	EXPECT_EQ(r.err, "remapd: cannot read config " + dir.path() + "/none.conf: No such file or directory\n");
+}
+
+// On a machine whose kernel has no device-mapper (like the build host),
+// the error says so instead of libdevmapper's "cannot create task".
+TEST(Cli, NoDeviceMapperIsNamed)
+{
+	std::ifstream misc("/proc/misc");
+	std::string text((std::istreambuf_iterator<char>(misc)), std::istreambuf_iterator<char>());
+	if (text.find(" device-mapper\n") != std::string::npos)
+		GTEST_SKIP() << "this kernel has device-mapper; the VM test 55-cli-errors covers the target";
+	for (const char *args : {"list", "status", "--json health"}) {
+		auto r = remapctl(args);
+		EXPECT_EQ(r.code, 1) << args;
+		EXPECT_TRUE(has(r.err, "/dev/mapper/control: ")) << args << ": " << r.err;
+		EXPECT_TRUE(has(r.err, "(is device-mapper loaded? modprobe dm-mod)") ||
+			    has(r.err, "(device-mapper needs root: CAP_SYS_ADMIN)"))
+			<< args << ": " << r.err;
+		EXPECT_FALSE(has(r.err, "out of memory")) << r.err;
+	}
 }

@@ -142,3 +142,21 @@ TEST(Config, ShippedExampleParses)
 	Config c = load_config(REMAP_SOURCE_DIR "/remapd.conf.example");
 	EXPECT_EQ(c.poll_interval_s, 60u);
 }
+
+// remapd and `remapctl health` both use this: a missing default file gives
+// the defaults, a missing explicit (-c) file is an error.
+TEST(Config, LoadOrDefaults)
+{
+	TempDir dir;
+	bool found = true;
+	auto c = load_config_or_defaults(dir.path() + "/none.conf", false, &found);
+	EXPECT_FALSE(found);
+	EXPECT_EQ(c, Config{});
+	EXPECT_THROW(load_config_or_defaults(dir.path() + "/none.conf", true, &found), Error);
+	std::ofstream(dir.path() + "/r.conf") << "health_threshold = 80\n";
+	c = load_config_or_defaults(dir.path() + "/r.conf", false, &found);
+	EXPECT_TRUE(found);
+	EXPECT_EQ(c.health_threshold, 80u);
+	std::ofstream(dir.path() + "/bad.conf") << "health_threshold = 80\nhealth_threshold = 81\n";
+	EXPECT_THROW(load_config_or_defaults(dir.path() + "/bad.conf", false, &found), ConfigError);
+}

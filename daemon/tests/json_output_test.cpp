@@ -173,3 +173,22 @@ TEST(Json, StatusTokensAreDistinct)
 	for (int i = 0; i < DMR_STATUS_COUNT; i++)
 		EXPECT_TRUE(seen.insert(json_out::status_token(static_cast<dmr_status>(i))).second) << i;
 }
+
+TEST(JsonOutput, ErrorDocumentLikeSmartctl)
+{
+	json j = json_out::error_document("create", "kernel target remap-v4 not loaded: modprobe dm-remap-v4", 1);
+	EXPECT_EQ(j["schema_version"], 1);
+	EXPECT_EQ(j["command"], "create");
+	EXPECT_EQ(j["exit_status"], 1);
+	ASSERT_TRUE(j["messages"].is_array());
+	ASSERT_EQ(j["messages"].size(), 1u);
+	EXPECT_EQ(j["messages"][0]["string"], "kernel target remap-v4 not loaded: modprobe dm-remap-v4");
+	EXPECT_EQ(j["messages"][0]["severity"], "error");
+	EXPECT_EQ(j.size(), 4u) << j.dump();
+
+	json none = json_out::error_document("", "unknown command 'x'", 2);
+	EXPECT_TRUE(none["command"].is_null());
+	EXPECT_EQ(none["exit_status"], 2);
+	// Round trip: what is printed parses back to the same document.
+	EXPECT_EQ(json::parse(none.dump(2)), none);
+}

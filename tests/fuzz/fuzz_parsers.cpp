@@ -14,6 +14,8 @@
  *   3  parse_config        /etc/remapd.conf
  *   4  parse_u64, parse_u64_in  (sector numbers, sysfs values, every number above)
  *   5  parse_uuid, is_uuid_text (pair UUIDs)
+ *   '6' (only this byte; other values of byte % 6 == 0 stay with 0)
+ *      parse_bindings  /etc/dm-remap/bindings
  *
  * Besides "no crash, no sanitizer report", every accepted input must meet
  * the documented bounds and survive a round trip: formatted again the way
@@ -30,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "remap/bindings.hpp"
 #include "remap/config.hpp"
 #include "remap/error.hpp"
 #include "remap/extent_list.hpp"
@@ -281,6 +284,25 @@ void fuzz_config(std::string_view text)
 	CHECK(parse_config(format_config(c), "again.conf") == c);
 }
 
+// Bad lines are reported one per line with their source and number; the
+// entries kept are valid and unique, and render + parse gives them back.
+void fuzz_bindings(std::string_view text)
+{
+	BindingsParse r = parse_bindings(text, "fuzz.b");
+	for (const auto &p : r.problems)
+		CHECK(p.rfind("fuzz.b:", 0) == 0 && p.find('\n') == std::string::npos);
+	for (std::size_t i = 0; i < r.entries.size(); i++) {
+		const Binding &e = r.entries[i];
+		CHECK(valid_pair_uuid(e.pair_uuid) && valid_device_name(e.name));
+		CHECK(!e.main_id.empty() && e.main_id.size() <= 63);
+		for (std::size_t j = 0; j < i; j++)
+			CHECK(r.entries[j].pair_uuid != e.pair_uuid && r.entries[j].name != e.name &&
+			      r.entries[j].main_id != e.main_id);
+	}
+	BindingsParse again = parse_bindings(render_bindings(r.entries), "again.b");
+	CHECK(again.problems.empty() && again.entries == r.entries);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -288,6 +310,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	if (size < 1)
 		return 0;
 	std::string_view text(reinterpret_cast<const char *>(data) + 1, size - 1);
+	if (data[0] == '6') {
+		fuzz_bindings(text);
+		return 0;
+	}
 	switch (data[0] % 6) {
 	case 0:
 		fuzz_status(text);

@@ -73,8 +73,9 @@ std::string BlockDevice::devt_text() const
 	return std::to_string(major(devnum)) + ":" + std::to_string(minor(devnum));
 }
 
-BlockDevice describe_block_device(struct udev_device *dev)
+BlockDevice describe_block_device(struct udev_device *dev, IdentitySource source)
 {
+	bool props = source == IdentitySource::udev_then_sysfs;
 	BlockDevice b;
 	const char *sysname = udev_device_get_sysname(dev);
 	const char *node = udev_device_get_devnode(dev);
@@ -104,13 +105,13 @@ BlockDevice describe_block_device(struct udev_device *dev)
 	DeviceIdentity &id = b.identity;
 	id.sectors = b.sectors;
 	id.logical_block_size = b.logical_block_size;
-	id.wwn = first_of(disk, "ID_WWN_WITH_EXTENSION", {});
+	id.wwn = props ? first_of(disk, "ID_WWN_WITH_EXTENSION", {}) : std::string();
 	if (id.wwn.empty())
-		id.wwn = first_of(disk, "ID_WWN", {"wwid", "device/wwid"});
-	id.serial = first_of(disk, "ID_SERIAL_SHORT", {"serial", "device/serial"});
-	if (id.serial.empty())
+		id.wwn = first_of(disk, props ? "ID_WWN" : nullptr, {"wwid", "device/wwid"});
+	id.serial = first_of(disk, props ? "ID_SERIAL_SHORT" : nullptr, {"serial", "device/serial"});
+	if (id.serial.empty() && props)
 		id.serial = property(disk, "ID_SERIAL");
-	id.model = first_of(disk, "ID_MODEL", {"device/model"});
+	id.model = first_of(disk, props ? "ID_MODEL" : nullptr, {"device/model"});
 	if (b.sysname.rfind("loop", 0) == 0)
 		id.loop_backing_file = sysattr(dev, "loop/backing_file");
 	if (b.sysname.rfind("dm-", 0) == 0) {
@@ -142,7 +143,8 @@ std::vector<BlockDevice> enumerate_block_devices(struct udev *udev)
 	return out;
 }
 
-std::optional<BlockDevice> block_device_at(struct udev *udev, const std::string &path)
+std::optional<BlockDevice> block_device_at(struct udev *udev, const std::string &path,
+					   IdentitySource source)
 {
 	struct stat st {};
 	if (::stat(path.c_str(), &st) != 0)
@@ -152,7 +154,7 @@ std::optional<BlockDevice> block_device_at(struct udev *udev, const std::string 
 	UdevDevice dev(udev_device_new_from_devnum(udev, 'b', st.st_rdev));
 	if (!dev)
 		throw Error("libudev does not know block device " + path);
-	return describe_block_device(dev.get());
+	return describe_block_device(dev.get(), source);
 }
 
 std::optional<BlockDevice> block_device_by_devt(struct udev *udev, const std::string &devt)

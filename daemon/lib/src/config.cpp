@@ -1,5 +1,8 @@
 #include "remap/config.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -159,11 +162,22 @@ Config parse_config(std::string_view text, const std::string &source)
 	return cfg;
 }
 
+Config load_config_or_defaults(const std::string &path, bool must_exist, bool *found)
+{
+	struct stat st {};
+	bool present = ::stat(path.c_str(), &st) == 0;
+	if (found)
+		*found = present || must_exist;
+	if (!present && !must_exist)
+		return Config{};
+	return load_config(path);
+}
+
 Config load_config(const std::string &path)
 {
 	std::ifstream in(path);
 	if (!in)
-		throw Error("cannot read config " + path);
+		throw_errno("cannot read config " + path, errno);
 	std::ostringstream text;
 	text << in.rdbuf();
 	return parse_config(text.str(), path);

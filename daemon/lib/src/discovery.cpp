@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "remap/bindings_file.hpp"
 #include "remap/device_file.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/error.hpp"
+#include "remap/main_claim.hpp"
 #include "remap/spare_metadata.hpp"
+#include "remap/udev_handles.hpp"
 
 namespace remap {
 
@@ -54,17 +57,64 @@ DiscoveryReport discover(struct udev *udev)
 	return r;
 }
 
+namespace {
+
+// The name the bindings file gives the pair, else remap-<uuid8>.  A
+// bindings file with bad lines still names the pairs on its good lines.
+std::string bound_name(const std::string &pair_uuid)
+{
+	try {
+		auto b = load_bindings(bindings_path());
+		for (const auto &p : b.problems)
+			spdlog::warn("{}", p);
+		if (const Binding *e = find_by_uuid(b.entries, pair_uuid))
+			return e->name;
+	} catch (const Error &e) {
+		spdlog::warn("{}", e.what());
+	}
+	return default_device_name(pair_uuid);
+}
+
+// A pair assembled without a binding (created before bindings existed, or
+// on another machine) gets one, so its main is claimed from now on.
+void record_binding(const AssemblyResult &a)
+{
+	try {
+		auto udev = make_udev();
+		auto main = block_device_at(udev.get(), a.main, IdentitySource::sysfs_only);
+		if (!main)
+			return;
+		Binding b{main_claim_id(*main), a.pair_uuid, a.name};
+		bool changed = update_bindings(bindings_path(), [&](std::vector<Binding> &entries) {
+			const Binding *cur = find_by_uuid(entries, b.pair_uuid);
+			if (cur && *cur == b)
+				return false;
+			return bind_pair(entries, b);
+		});
+		if (changed) {
+			spdlog::info("{}: bound pair {} (main {}) to name {}", bindings_path(), b.pair_uuid,
+				     b.main_id, b.name);
+			request_change_uevent(*main);
+		}
+	} catch (const Error &e) {
+		spdlog::warn("{}: not updated for {}: {}", bindings_path(), a.name, e.what());
+	}
+}
+
+}  // namespace
+
 AssemblyResult assemble(const PairingDecision &d)
 {
 	AssemblyResult a;
 	a.pair_uuid = d.spare.pair_uuid;
-	a.name = default_device_name(d.spare.pair_uuid);
 	a.main = d.main_path;
 	a.spare = d.spare.path;
 	if (d.outcome != PairingOutcome::match) {
+		a.name = default_device_name(d.spare.pair_uuid);
 		a.error = "not a match: " + d.message;
 		return a;
 	}
+	a.name = bound_name(a.pair_uuid);
 	try {
 		if (dm::info(a.name))
 			throw Error("a device-mapper device named " + a.name + " already exists");
@@ -73,7 +123,9 @@ AssemblyResult assemble(const PairingDecision &d)
 		a.ok = true;
 	} catch (const Error &e) {
 		a.error = e.what();
+		return a;
 	}
+	record_binding(a);
 	return a;
 }
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "remap/dm_availability.hpp"
 #include "remap/dm_task.hpp"
 #include "remap/error.hpp"
 
@@ -112,7 +113,19 @@ void create(const std::string &name, const std::string &uuid,
 		if (!dm_task_add_target(task.get(), t.start, t.length, t.type.c_str(),
 					t.params.c_str()))
 			throw Error("create " + name + ": cannot add target");
-	run_with_cookie(task, "create " + name);
+	try {
+		run_with_cookie(task, "create " + name);
+	} catch (const Error &) {
+		// The kernel answers a table naming an unknown target with a bare
+		// EINVAL (after its own request_module("dm-<target>") failed); say
+		// which target is missing instead.
+		for (const auto &t : lines)
+			if (!target_version(t.type))
+				throw Error("create " + name + ": " +
+					    target_missing_message(t.type, "the kernel could not load it for the table; " +
+										   installed_question(target_module(t.type))));
+		throw;
+	}
 }
 
 void remove(const std::string &name)

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <utility>
 
+#include "remap/dm_availability.hpp"
 #include "remap/error.hpp"
 
 namespace remap {
@@ -71,9 +72,17 @@ void clear_devmapper_error()
 DmTask::DmTask(int type) : task_(nullptr)
 {
 	init_devmapper();
+	clear_devmapper_error();
 	task_ = dm_task_create(type);
-	if (!task_)
-		throw Error("libdevmapper: cannot create task (out of memory?)");
+	if (task_)
+		return;
+	// dm_task_create() also opens the control node and checks the kernel's
+	// ioctl version: nearly always the reason, not memory.
+	std::string why = dm::diagnose_control();
+	if (why.empty())
+		why = last_devmapper_error().empty() ? "libdevmapper: cannot create a task"
+						     : "libdevmapper: " + last_devmapper_error();
+	throw Error(why);
 }
 
 DmTask::~DmTask()

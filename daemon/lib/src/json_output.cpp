@@ -10,6 +10,16 @@ json document(const std::string &command)
 	return j;
 }
 
+json error_document(const std::string &command, const std::string &message, int exit_status)
+{
+	json j = document(command);
+	if (command.empty())
+		j["command"] = nullptr;
+	j["messages"] = json::array({{{"string", message}, {"severity", "error"}}});
+	j["exit_status"] = exit_status;
+	return j;
+}
+
 void put_counter(json &obj, const std::string &key, std::uint64_t v)
 {
 	obj[key] = v;

@@ -86,7 +86,15 @@ std::string format_duration(std::uint64_t t)
 std::string progress_bar(unsigned int percent, unsigned int width)
 {
 	unsigned int full = std::min(percent, 100u) * width / 100;
-	return "[" + std::string(full, '#') + std::string(width - full, '.') + "]";
+	// Appended, not "[" + ... + "]": GCC 12 -O3 reports a false -Wrestrict
+	// inside operator+ (GCC bug 105329), which fails make build-types.
+	std::string bar;
+	bar.reserve(width + 2);
+	bar += '[';
+	bar.append(full, '#');
+	bar.append(width - full, '.');
+	bar += ']';
+	return bar;
 }
 
 std::string format_rate_kib(std::uint64_t kib)

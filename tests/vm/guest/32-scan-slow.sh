@@ -28,9 +28,21 @@ want1=$(md5_of "$dev" $s1 $n1)
 # move code) while fio writes it with crc32c verification: no lost or stale
 # write.  (The scanner itself classifies slowness only while the device is
 # idle: 35-scan-busy.)
+# serialize_overlap: without it fio (3.33) may write a block while its
+# backlog verify read of that block is in flight (time_based restarts the
+# random map; nothing else orders them).  Once a block's first sector is on
+# the spare, such a read returns that sector at once and the rest from main
+# 400 ms later, so it legitimately mixes the old and the new write and the
+# crc check fails; before a move the read returns the new write whole and
+# passes (verify_backlog takes rand_seed from the header; time_based skips
+# numberio).  tests/vm/experiments/overlap-probe.sh shows both.
+# This fio check is a smoke test: it only sees a lost write whose verify
+# read comes after the move published and before the block is rewritten
+# (a no-hold mutant survived one run); the write hold is tested
+# deterministically by 15-race-windows (mutant move-no-write-hold).
 mkdir -p /tmp/dump
 (cd /tmp/dump && exec fio --name=hammer --filename="$dev" --ioengine=libaio --direct=1 --iodepth=4 \
-    --rw=randwrite --bs=4k --offset=$(((s2 - 56) * 512)) --size=64k \
+    --rw=randwrite --bs=4k --offset=$(((s2 - 56) * 512)) --size=64k --serialize_overlap=1 \
     --verify=crc32c --verify_backlog=8 --verify_fatal=1 --do_verify=1 --verify_dump=1 \
     --time_based --runtime=30 --output=/tmp/fio.out) &
 fio_pid=$!

@@ -102,10 +102,13 @@ check "spare untouched by refusals" test "$(md5_of "$spare")" = "$spare_md5"
 expect_rc 0 remove r0
 _dmr_forget dm r0
 check "r0 removed" test "$(nr_remap_devices)" -eq 0
-name=remap-${uuid:0:8}
+# create --name r0 bound the name to the pair in /etc/dm-remap/bindings:
+# remapd reassembles it under that name, not remap-<uuid8>.
+check "bindings file names the pair r0" grep -q "$uuid r0\$" /etc/dm-remap/bindings
+name=r0
 _dmr_register dm "$name"
 once 0
-check "remapd --once assembled $name" dmsetup info "$name"
+check "remapd --once assembled $name (the bound name)" dmsetup info "$name"
 check "reassembled with the remaps" test "$(dmsetup message "$name" 0 list)" = "$want_list"
 dmsetup mknodes "$name" >/dev/null 2>&1 || true
 check "reassembled with the data" test "$(md5_of "/dev/mapper/$name")" = "$want_data"

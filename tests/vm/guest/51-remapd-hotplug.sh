@@ -34,7 +34,7 @@ spare=$(mkloop 16)
 "$RCTL" create --main "$main" --spare "$spare" --name r0 >/dev/null || die "create failed"
 _dmr_register dm r0
 uuid=$(field r0 uuid)
-name=remap-${uuid:0:8}
+name=r0  # bound by create --name in /etc/dm-remap/bindings: reassembly keeps it
 for s in 100 200 300; do "$RCTL" remap r0 "$s" >/dev/null; done
 put_sectors /dev/mapper/r0 100 1
 want_list=$(dmsetup message r0 0 list)

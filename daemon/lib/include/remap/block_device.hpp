@@ -32,15 +32,22 @@ struct BlockDevice {
 	std::string devt_text() const;  // "major:minor"
 };
 
+// Where the identity (WWN, serial, model) comes from: udev database
+// properties first and sysfs attributes as a fallback (the metadata's
+// fingerprints), or sysfs alone (claim ids, main_claim.hpp).
+enum class IdentitySource { udev_then_sysfs, sysfs_only };
+
 // Describe one udev block device (subsystem "block").
-BlockDevice describe_block_device(struct udev_device *dev);
+BlockDevice describe_block_device(struct udev_device *dev,
+				  IdentitySource source = IdentitySource::udev_then_sysfs);
 
 // Every block device udev/sysfs knows about, sorted by devnode.
 std::vector<BlockDevice> enumerate_block_devices(struct udev *udev);
 
 // The block device at PATH (a device node or a symlink to one); nullopt if
 // PATH is not a block device.  Throws Error if it cannot be stat'ed.
-std::optional<BlockDevice> block_device_at(struct udev *udev, const std::string &path);
+std::optional<BlockDevice> block_device_at(struct udev *udev, const std::string &path,
+					   IdentitySource source = IdentitySource::udev_then_sysfs);
 
 // The block device with this number ("7:0" as the kernel prints it).
 std::optional<BlockDevice> block_device_by_devt(struct udev *udev, const std::string &devt);

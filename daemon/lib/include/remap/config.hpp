@@ -44,4 +44,9 @@ Config parse_config(std::string_view text, const std::string &source);
 // Reads and parses PATH; throws ConfigError (or Error if unreadable).
 Config load_config(const std::string &path);
 
+// What remapd and `remapctl health` both read: PATH if it exists; a missing
+// file is an error only if MUST_EXIST (given with -c), else the defaults
+// apply.  FOUND (if not null) tells whether the file was read.
+Config load_config_or_defaults(const std::string &path, bool must_exist, bool *found = nullptr);
+
 }  // namespace remap

@@ -37,9 +37,10 @@ struct AssemblyResult {
 	std::string error;
 };
 
-// Creates the dm device for a `match` decision: name remap-<8 hex of the
-// pair uuid>, DM UUID DMREMAP4-<pair uuid>, table
-// "0 <main sectors> remap-v4 <main> <spare>".
+// Creates the dm device for a `match` decision: named as the bindings file
+// says (bindings_file.hpp), else remap-<8 hex of the pair uuid>; DM UUID
+// DMREMAP4-<pair uuid>, table "0 <main sectors> remap-v4 <main> <spare>".
+// A pair without a binding gets one (its main is claimed from then on).
 AssemblyResult assemble(const PairingDecision &match);
 
 }  // namespace remap

@@ -27,6 +27,12 @@ using nlohmann::json;
 // {"schema_version": 1, "command": COMMAND}
 json document(const std::string &command);
 
+// The document printed instead of a command's output when it fails with
+// --json (like smartctl -j): {"schema_version", "command" (null if the
+// command line named none), "messages": [{"string", "severity": "error"}],
+// "exit_status"}.
+json error_document(const std::string &command, const std::string &message, int exit_status);
+
 // obj[key] = v; obj[key + "_str"] = to_string(v)
 void put_counter(json &obj, const std::string &key, std::uint64_t v);
 

@@ -1,0 +1,47 @@
+// remapctl udev-claim DEV: for 58-dm-remap-v4-claim.rules (IMPORT{program}),
+// like `multipath -u`.  Prints udev properties if DEV is the main of a pair
+// in the bindings file, nothing otherwise.  Reads sysfs and the bindings
+// file only (the rule runs before the udev database knows the device).
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "remap/bindings_file.hpp"
+#include "remap/main_claim.hpp"
+#include "remap/udev_handles.hpp"
+
+namespace remapctl {
+
+namespace {
+
+int run_udev_claim(const std::string &path)
+{
+	auto bindings = remap::load_bindings(remap::bindings_path());
+	for (const auto &p : bindings.problems)
+		std::cerr << "remapctl: " << p << " (line ignored)\n";
+	if (bindings.entries.empty())
+		return kExitOk;
+	auto udev = remap::make_udev();
+	const remap::Binding *b =
+		remap::find_by_main(bindings.entries, remap::main_claim_id_at(udev.get(), path));
+	if (!b)
+		return kExitOk;
+	std::cout << "DM_REMAP_V4_MAIN=1\n"
+		  << "DM_REMAP_V4_MAIN_PAIR_UUID=" << b->pair_uuid << "\n"
+		  << "DM_REMAP_V4_MAIN_NAME=" << b->name << "\n";
+	return kExitOk;
+}
+
+}  // namespace
+
+void register_claim_command(CLI::App &app, Registry &reg)
+{
+	auto path = std::make_shared<std::string>();
+	auto *cmd = app.add_subcommand(
+		"udev-claim",
+		"For udev rules: print DM_REMAP_V4_MAIN=1 if DEV is the main of a pair in the bindings file");
+	cmd->add_option("DEV", *path, "Block device")->required();
+	cmd->callback([&reg, path] { reg.action = [path] { return run_udev_claim(*path); }; });
+}
+
+}  // namespace remapctl
