@@ -18,7 +18,7 @@
 # The guest's root is the host root under a RAM overlay, so dpkg changes the
 # guest only.  Slow under TCG: DKMS compiles the module in the guest (on
 # 6.1 twice: DKMS also builds for the newest installed kernel).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../guest/lib.sh"
 
 kver=$(uname -r)
 kre=${kver//./\\.}  # kver as a regular expression: 6.12.117+deb12 has a "+"
@@ -28,7 +28,7 @@ debdir=${DMR_DEB_DIR:-$DMR_REPO/build/deb}
 dkms_deb=$debdir/dm-remap-v4-dkms_${v}_all.deb
 tools_deb=$debdir/dm-remap-v4-tools_${v}_amd64.deb
 for f in "$dkms_deb" "$tools_deb"; do
-    [[ -f $f ]] || die "missing $f: run 'make deb' first (make test does)"
+    [[ -f $f ]] || die "missing $f: run 'make deb' first (make test-long does)"
 done
 [[ -d /lib/modules/$kver/build ]] || die "no headers for $kver: DKMS cannot build (make deps)"
 # The baseline must be a system without dm-remap: nothing installed, no
