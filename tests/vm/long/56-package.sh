@@ -152,7 +152,7 @@ check "remapctl remove pkg0" remapctl remove pkg0
 _dmr_forget dm pkg0
 rc=0
 remapd --once -c /dev/null >/tmp/once.log 2>&1 || rc=$?
-name=remap-${uuid:0:8}
+name=pkg0  # the name create bound to the pair (/etc/dm-remap/bindings)
 check "remapd --once assembles $name (exit $rc)" dmsetup info "$name"
 _dmr_register dm "$name"
 dmsetup mknodes "$name" >/dev/null 2>&1 || true
@@ -192,6 +192,7 @@ check "initramfs: modinfo finds the module inside it" \
     test "$(modinfo -b "$root" -k "$kver" -F version dm-remap-v4 2>/dev/null)" = "$v"
 
 # --- purge ----------------------------------------------------------------------------
+check "the bindings file names pkg0 before the purge" grep -q " $uuid pkg0\$" /etc/dm-remap/bindings
 check "modprobe -r dm-remap-v4" modprobe -r dm-remap-v4
 rc=0
 dpkg --purge dm-remap-v4-tools dm-remap-v4-dkms >/tmp/dpkg-purge.log 2>&1 || rc=$?
@@ -202,6 +203,7 @@ check "no DKMS tree left" test ! -e /var/lib/dkms/dm-remap-v4
 check "no /usr/src/dm-remap-v4-$v left" test ! -e "/usr/src/dm-remap-v4-$v"
 check "no /usr/sbin/remapctl left" test ! -e /usr/sbin/remapctl
 check "no enable link left" test ! -L /etc/systemd/system/sysinit.target.wants/remapd.service
+check "no bindings file left (it named pkg0 before the purge)" test ! -e /etc/dm-remap/bindings
 snapshot >/tmp/files.after
 if diff /tmp/files.before /tmp/files.after >/tmp/files.diff; then
     pass "purge leaves the watched directories as before the install ($(wc -l </tmp/files.before) entries)"
