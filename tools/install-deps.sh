@@ -27,6 +27,9 @@ PKGS=(
   clang libclang-rt-14-dev valgrind libbenchmark-dev jq
   # make deb, man page and completion tests, DKMS build test
   debhelper dh-dkms dkms lintian mandoc groff-base bash-completion dpkg-dev fakeroot
+  # the package test in the VM (56-package): mkinitramfs/lsinitramfs, man -w,
+  # systemd-analyze verify
+  initramfs-tools zstd man-db systemd
 )
 # The stock Debian 12 kernel (6.1), only for the tests: never for the demo.
 [[ -n $demo ]] || PKGS+=(linux-image-amd64 linux-headers-amd64)

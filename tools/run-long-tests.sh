@@ -13,7 +13,10 @@
 #     4) random states per flush interval, CR_COUNT (default 600) writes per
 #     writer;
 #   * tests/vm/mutants/crash-replay.sh: every REQ_PREFLUSH/REQ_FUA removed,
-#     and the commit-ordering mutants, must fail the crash-replay test.
+#     and the commit-ordering mutants, must fail the crash-replay test;
+#   * the package test (tests/vm/long/56-package.sh, 10-25 min per kernel:
+#     DKMS compiles the module under TCG) on the debs of tools/build-deb.sh,
+#     built once first.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +34,13 @@ rc=0
 tests/fuzz/run.sh "${LONG_FUZZ_SECONDS:-600}" >build/fuzz-long.log 2>&1 || rc=$?
 ((rc == 0)) || tail -n 30 build/fuzz-long.log
 result "fuzz (log: build/fuzz-long.log)" $rc
+
+echo "=== Debian packages (tools/build-deb.sh)"
+rc=0
+tools/build-deb.sh >build/deb-long.log 2>&1 || rc=$?
+((rc == 0)) || tail -n 30 build/deb-long.log
+result "make deb (log: build/deb-long.log)" $rc
+deb_rc=$rc
 
 mapfile -t kernels < <(tests/vm/kernels.sh)
 for kver in "${kernels[@]}"; do
@@ -61,6 +71,10 @@ for kver in "${kernels[@]}"; do
     rc=0
     KVER=$kver tests/vm/mutants/crash-replay.sh || rc=$?
     result "$kver crash-replay mutants" $rc
+    echo "=== $kver: the packages installed, used and purged"
+    rc=$deb_rc
+    ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/56-package.sh || rc=$?
+    result "$kver package install/purge" $rc
 done
 
 echo "$passed passed, $failed failed"
