@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -30,6 +31,22 @@ constexpr auto kRescanDebounce = std::chrono::milliseconds(300);
 std::int64_t unix_now()
 {
 	return static_cast<std::int64_t>(::time(nullptr));
+}
+
+// What the hook learns about a device (docs/remapd.md, "Alerts and the hook").
+std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
+{
+	return {{"REMAPD_UUID", s.uuid},
+		{"REMAPD_MODE", s.mode},
+		{"REMAPD_HEALTH", std::to_string(s.health)},
+		{"REMAPD_REMAPPED", std::to_string(s.remapped)},
+		{"REMAPD_PENDING", std::to_string(s.pending)},
+		{"REMAPD_READ_ERRORS", std::to_string(s.read_errors)},
+		{"REMAPD_WRITE_ERRORS", std::to_string(s.write_errors)},
+		{"REMAPD_MAIN_STATE", remap::main_state(s)},
+		{"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
+		{"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
+		{"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
 }
 
 }  // namespace
@@ -195,19 +212,9 @@ void Daemon::poll_devices()
 		else
 			spdlog::info("{}", a.message);
 		std::map<std::string, std::string> env;
-		for (const auto &d : devices) {
-			if (d.name != a.device)
-				continue;
-			const auto &s = d.status;
-			env = {{"REMAPD_UUID", s.uuid},
-			       {"REMAPD_MODE", s.mode},
-			       {"REMAPD_HEALTH", std::to_string(s.health)},
-			       {"REMAPD_REMAPPED", std::to_string(s.remapped)},
-			       {"REMAPD_PENDING", std::to_string(s.pending)},
-			       {"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
-			       {"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
-			       {"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
-		}
+		for (const auto &d : devices)
+			if (d.name == a.device)
+				env = device_env(d.status);
 		notify(a.event, a.device, a.message, env);
 	}
 	notify_status(std::to_string(devices.size()) + " device(s), " + std::to_string(degraded) +
@@ -227,6 +234,55 @@ void Daemon::write_metrics()
 	} catch (const remap::Error &e) {
 		spdlog::error("metrics: {}", e.what());
 	}
+}
+
+int Daemon::test_hook()
+{
+	try {
+		cfg_ = read_config();
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			spdlog::error("{}", p);
+		return 1;
+	} catch (const remap::Error &e) {
+		spdlog::error("{}", e.what());
+		return 1;
+	}
+	if (cfg_.hook.empty()) {
+		spdlog::error("no hook configured in {}: nothing to test (set hook = /path/to/program)",
+			      opts_.config_path);
+		return 1;
+	}
+	hooks_.configure(cfg_.hook, std::chrono::seconds(cfg_.hook_timeout_s));
+	std::vector<remap::RemapDevice> devices;
+	std::vector<std::string> problems;
+	try {
+		devices = remap::read_all_remap_devices(&problems);
+	} catch (const remap::Error &e) {
+		spdlog::warn("cannot read remap devices: {}", e.what());
+	}
+	for (const auto &p : problems)
+		spdlog::warn("{}", p);
+	if (devices.empty())
+		notify("test", "", "test event from remapd --test-hook (no remap device)");
+	for (const auto &d : devices)
+		notify("test", d.name,
+		       fmt::format("{}: test event from remapd --test-hook (health {}, mode {})", d.name,
+				   d.status.health, d.status.mode),
+		       device_env(d.status));
+	std::size_t events = devices.empty() ? 1 : devices.size();
+	// One run at a time, each bounded by hook_timeout_s (tick() kills it).
+	hooks_.tick(Clock::now());
+	while (hooks_.busy()) {
+		::poll(nullptr, 0, 20);
+		hooks_.tick(Clock::now());
+	}
+	if (hooks_.failures()) {
+		spdlog::error("hook {}: {} of {} test event(s) failed", cfg_.hook, hooks_.failures(), events);
+		return 1;
+	}
+	spdlog::info("hook {}: {} test event(s) run, all exited 0", cfg_.hook, events);
+	return 0;
 }
 
 int Daemon::run()

@@ -22,6 +22,7 @@ struct Options {
 	bool foreground = false;
 	int verbose = 0;
 	bool once = false;
+	bool test_hook = false;  // --test-hook
 };
 
 // Exit codes: 0 ok, 1 fatal error, 3 (--once) some pair refused or not assembled.
@@ -29,6 +30,10 @@ class Daemon {
 public:
 	explicit Daemon(Options options);
 	int run();
+	// remapd --test-hook: one `test` event per remap device (or one for the
+	// daemon if there is none) through the hook, waiting for each run;
+	// 0 if every run exited 0, 1 otherwise (also: no hook, bad config).
+	int test_hook();
 
 private:
 	// Reads the config file (defaults if the default path does not exist).

@@ -36,6 +36,8 @@ public:
 	void tick(Clock::time_point now);
 	// When tick() must run next (a running hook's deadline), if any.
 	std::optional<Clock::time_point> deadline() const;
+	// A hook is running or events are queued.
+	bool busy() const { return child_ >= 0 || !queue_.empty(); }
 	// Kills a running hook and drops queued events.
 	void shutdown();
 
