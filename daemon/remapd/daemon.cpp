@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include <ctime>
 #include <set>
 
+#include "remap/alert_mail.hpp"
 #include "remap/discovery.hpp"
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
@@ -31,6 +33,14 @@ constexpr auto kRescanDebounce = std::chrono::milliseconds(300);
 std::int64_t unix_now()
 {
 	return static_cast<std::int64_t>(::time(nullptr));
+}
+
+std::string host_name()
+{
+	char buf[256] = {};
+	if (::gethostname(buf, sizeof(buf) - 1) != 0)
+		return "localhost";
+	return buf;
 }
 
 // What the hook learns about a device (docs/remapd.md, "Alerts and the hook").
@@ -94,7 +104,7 @@ bool Daemon::assembly_allowed() const
 }
 
 void Daemon::notify(const std::string &event, const std::string &device, const std::string &message,
-		    const std::map<std::string, std::string> &extra)
+		    const std::map<std::string, std::string> &extra, bool problem)
 {
 	HookEvent ev;
 	ev.env = extra;
@@ -102,6 +112,15 @@ void Daemon::notify(const std::string &event, const std::string &device, const s
 	ev.env["REMAPD_DEVICE"] = device;
 	ev.env["REMAPD_MESSAGE"] = message;
 	ev.env["REMAPD_TIME"] = std::to_string(unix_now());
+	if (problem && !cfg_.mail_to.empty()) {
+		HookEvent mail;
+		mail.env = ev.env;
+		mail.argv = {cfg_.sendmail, "-t"};
+		mail.input = remap::render_alert_mail(cfg_.mail_to, host_name(), ev.env);
+		hooks_.enqueue(std::move(ev));
+		hooks_.enqueue(std::move(mail));
+		return;
+	}
 	hooks_.enqueue(std::move(ev));
 }
 
@@ -215,7 +234,7 @@ void Daemon::poll_devices()
 		for (const auto &d : devices)
 			if (d.name == a.device)
 				env = device_env(d.status);
-		notify(a.event, a.device, a.message, env);
+		notify(a.event, a.device, a.message, env, a.problem);
 	}
 	notify_status(std::to_string(devices.size()) + " device(s), " + std::to_string(degraded) +
 		      " degraded");
@@ -248,8 +267,9 @@ int Daemon::test_hook()
 		spdlog::error("{}", e.what());
 		return 1;
 	}
-	if (cfg_.hook.empty()) {
-		spdlog::error("no hook configured in {}: nothing to test (set hook = /path/to/program)",
+	if (cfg_.hook.empty() && cfg_.mail_to.empty()) {
+		spdlog::error("no hook configured in {}: nothing to test (set hook = /path/to/program "
+			      "or mail_to = address)",
 			      opts_.config_path);
 		return 1;
 	}
@@ -270,7 +290,11 @@ int Daemon::test_hook()
 		       fmt::format("{}: test event from remapd --test-hook (health {}, mode {})", d.name,
 				   d.status.health, d.status.mode),
 		       device_env(d.status));
-	std::size_t events = devices.empty() ? 1 : devices.size();
+	std::size_t events = (devices.empty() ? 1 : devices.size()) *
+			     ((cfg_.hook.empty() ? 0 : 1) + (cfg_.mail_to.empty() ? 0 : 1));
+	std::string what = cfg_.hook.empty() ? "" : "hook " + cfg_.hook;
+	if (!cfg_.mail_to.empty())
+		what += (what.empty() ? "" : " and ") + cfg_.sendmail + " for mail_to";
 	// One run at a time, each bounded by hook_timeout_s (tick() kills it).
 	hooks_.tick(Clock::now());
 	while (hooks_.busy()) {
@@ -278,10 +302,10 @@ int Daemon::test_hook()
 		hooks_.tick(Clock::now());
 	}
 	if (hooks_.failures()) {
-		spdlog::error("hook {}: {} of {} test event(s) failed", cfg_.hook, hooks_.failures(), events);
+		spdlog::error("{}: {} of {} test event(s) failed", what, hooks_.failures(), events);
 		return 1;
 	}
-	spdlog::info("hook {}: {} test event(s) run, all exited 0", cfg_.hook, events);
+	spdlog::info("{}: {} test event(s) run, all exited 0", what, events);
 	return 0;
 }
 

@@ -44,8 +44,9 @@ private:
 	// Discovery (+ assembly if allowed); returns false if something was refused or failed.
 	bool rescan();
 	void poll_devices();
+	// Runs the hook and, for a PROBLEM event, mails mail_to.
 	void notify(const std::string &event, const std::string &device, const std::string &message,
-		    const std::map<std::string, std::string> &extra = {});
+		    const std::map<std::string, std::string> &extra = {}, bool problem = true);
 	void write_metrics();
 
 	Options opts_;

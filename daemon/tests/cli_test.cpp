@@ -414,3 +414,30 @@ TEST(Remapd, TestHook)
 
 	EXPECT_EQ(remapd("--test-hook --once -c " + conf).code, 2);
 }
+
+// mail_to: `sendmail -t` gets the event as a mail on stdin (a fake
+// sendmail given with `sendmail =`); --test-hook sends one.
+TEST(Remapd, TestHookMails)
+{
+	TempDir dir;
+	std::string conf = dir.path() + "/remapd.conf";
+	std::string sendmail = dir.path() + "/sendmail";
+	std::string got = dir.path() + "/mail";
+	std::ofstream(sendmail) << "#!/bin/sh\necho \"args: $*\" >" << got << "\ncat >>" << got << "\n";
+	std::filesystem::permissions(sendmail, std::filesystem::perms::owner_all);
+	std::ofstream(conf) << "mail_to = root, storage@example.com\nsendmail = " << sendmail << "\n";
+	auto r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_TRUE(has(r.err, sendmail + " for mail_to: 1 test event(s) run, all exited 0")) << r.err;
+	std::ifstream in(got);
+	std::string mail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	EXPECT_EQ(mail.rfind("args: -t\nTo: root, storage@example.com\nSubject: remapd on ", 0), 0u) << mail;
+	EXPECT_TRUE(has(mail, ": test\n")) << mail;
+	EXPECT_TRUE(has(mail, "\n\ntest event from remapd --test-hook (no remap device)\n\n")) << mail;
+	EXPECT_TRUE(has(mail, "\nREMAPD_EVENT=test\n")) << mail;
+
+	std::ofstream(sendmail) << "#!/bin/sh\ncat >/dev/null\nexit 75\n";
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "hook " + sendmail + " for test exited with status 75")) << r.err;
+}
