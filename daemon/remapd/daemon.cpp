@@ -2,13 +2,16 @@
 
 #include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <ctime>
 #include <set>
 
+#include "remap/alert_mail.hpp"
 #include "remap/discovery.hpp"
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
@@ -30,6 +33,30 @@ constexpr auto kRescanDebounce = std::chrono::milliseconds(300);
 std::int64_t unix_now()
 {
 	return static_cast<std::int64_t>(::time(nullptr));
+}
+
+std::string host_name()
+{
+	char buf[256] = {};
+	if (::gethostname(buf, sizeof(buf) - 1) != 0)
+		return "localhost";
+	return buf;
+}
+
+// What the hook learns about a device (docs/remapd.md, "Alerts and the hook").
+std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
+{
+	return {{"REMAPD_UUID", s.uuid},
+		{"REMAPD_MODE", s.mode},
+		{"REMAPD_HEALTH", std::to_string(s.health)},
+		{"REMAPD_REMAPPED", std::to_string(s.remapped)},
+		{"REMAPD_PENDING", std::to_string(s.pending)},
+		{"REMAPD_READ_ERRORS", std::to_string(s.read_errors)},
+		{"REMAPD_WRITE_ERRORS", std::to_string(s.write_errors)},
+		{"REMAPD_MAIN_STATE", remap::main_state(s)},
+		{"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
+		{"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
+		{"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
 }
 
 }  // namespace
@@ -77,7 +104,7 @@ bool Daemon::assembly_allowed() const
 }
 
 void Daemon::notify(const std::string &event, const std::string &device, const std::string &message,
-		    const std::map<std::string, std::string> &extra)
+		    const std::map<std::string, std::string> &extra, bool problem)
 {
 	HookEvent ev;
 	ev.env = extra;
@@ -85,6 +112,15 @@ void Daemon::notify(const std::string &event, const std::string &device, const s
 	ev.env["REMAPD_DEVICE"] = device;
 	ev.env["REMAPD_MESSAGE"] = message;
 	ev.env["REMAPD_TIME"] = std::to_string(unix_now());
+	if (problem && !cfg_.mail_to.empty()) {
+		HookEvent mail;
+		mail.env = ev.env;
+		mail.argv = {cfg_.sendmail, "-t"};
+		mail.input = remap::render_alert_mail(cfg_.mail_to, host_name(), ev.env);
+		hooks_.enqueue(std::move(ev));
+		hooks_.enqueue(std::move(mail));
+		return;
+	}
 	hooks_.enqueue(std::move(ev));
 }
 
@@ -195,20 +231,10 @@ void Daemon::poll_devices()
 		else
 			spdlog::info("{}", a.message);
 		std::map<std::string, std::string> env;
-		for (const auto &d : devices) {
-			if (d.name != a.device)
-				continue;
-			const auto &s = d.status;
-			env = {{"REMAPD_UUID", s.uuid},
-			       {"REMAPD_MODE", s.mode},
-			       {"REMAPD_HEALTH", std::to_string(s.health)},
-			       {"REMAPD_REMAPPED", std::to_string(s.remapped)},
-			       {"REMAPD_PENDING", std::to_string(s.pending)},
-			       {"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
-			       {"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
-			       {"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
-		}
-		notify(a.event, a.device, a.message, env);
+		for (const auto &d : devices)
+			if (d.name == a.device)
+				env = device_env(d.status);
+		notify(a.event, a.device, a.message, env, a.problem);
 	}
 	notify_status(std::to_string(devices.size()) + " device(s), " + std::to_string(degraded) +
 		      " degraded");
@@ -227,6 +253,60 @@ void Daemon::write_metrics()
 	} catch (const remap::Error &e) {
 		spdlog::error("metrics: {}", e.what());
 	}
+}
+
+int Daemon::test_hook()
+{
+	try {
+		cfg_ = read_config();
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			spdlog::error("{}", p);
+		return 1;
+	} catch (const remap::Error &e) {
+		spdlog::error("{}", e.what());
+		return 1;
+	}
+	if (cfg_.hook.empty() && cfg_.mail_to.empty()) {
+		spdlog::error("no hook configured in {}: nothing to test (set hook = /path/to/program "
+			      "or mail_to = address)",
+			      opts_.config_path);
+		return 1;
+	}
+	hooks_.configure(cfg_.hook, std::chrono::seconds(cfg_.hook_timeout_s));
+	std::vector<remap::RemapDevice> devices;
+	std::vector<std::string> problems;
+	try {
+		devices = remap::read_all_remap_devices(&problems);
+	} catch (const remap::Error &e) {
+		spdlog::warn("cannot read remap devices: {}", e.what());
+	}
+	for (const auto &p : problems)
+		spdlog::warn("{}", p);
+	if (devices.empty())
+		notify("test", "", "test event from remapd --test-hook (no remap device)");
+	for (const auto &d : devices)
+		notify("test", d.name,
+		       fmt::format("{}: test event from remapd --test-hook (health {}, mode {})", d.name,
+				   d.status.health, d.status.mode),
+		       device_env(d.status));
+	std::size_t events = (devices.empty() ? 1 : devices.size()) *
+			     ((cfg_.hook.empty() ? 0 : 1) + (cfg_.mail_to.empty() ? 0 : 1));
+	std::string what = cfg_.hook.empty() ? "" : "hook " + cfg_.hook;
+	if (!cfg_.mail_to.empty())
+		what += (what.empty() ? "" : " and ") + cfg_.sendmail + " for mail_to";
+	// One run at a time, each bounded by hook_timeout_s (tick() kills it).
+	hooks_.tick(Clock::now());
+	while (hooks_.busy()) {
+		::poll(nullptr, 0, 20);
+		hooks_.tick(Clock::now());
+	}
+	if (hooks_.failures()) {
+		spdlog::error("{}: {} of {} test event(s) failed", what, hooks_.failures(), events);
+		return 1;
+	}
+	spdlog::info("{}: {} test event(s) run, all exited 0", what, events);
+	return 0;
 }
 
 int Daemon::run()

@@ -22,6 +22,7 @@ struct Options {
 	bool foreground = false;
 	int verbose = 0;
 	bool once = false;
+	bool test_hook = false;  // --test-hook
 };
 
 // Exit codes: 0 ok, 1 fatal error, 3 (--once) some pair refused or not assembled.
@@ -29,6 +30,10 @@ class Daemon {
 public:
 	explicit Daemon(Options options);
 	int run();
+	// remapd --test-hook: one `test` event per remap device (or one for the
+	// daemon if there is none) through the hook, waiting for each run;
+	// 0 if every run exited 0, 1 otherwise (also: no hook, bad config).
+	int test_hook();
 
 private:
 	// Reads the config file (defaults if the default path does not exist).
@@ -39,8 +44,9 @@ private:
 	// Discovery (+ assembly if allowed); returns false if something was refused or failed.
 	bool rescan();
 	void poll_devices();
+	// Runs the hook and, for a PROBLEM event, mails mail_to.
 	void notify(const std::string &event, const std::string &device, const std::string &message,
-		    const std::map<std::string, std::string> &extra = {});
+		    const std::map<std::string, std::string> &extra = {}, bool problem = true);
 	void write_metrics();
 
 	Options opts_;

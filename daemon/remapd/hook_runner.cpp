@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +40,14 @@ public:
 		posix_spawnattr_setpgroup(&attr_, 0);
 		posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 							 POSIX_SPAWN_SETPGROUP);
-		posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
+	}
+	// stdin: INPUT_FD if >= 0, else /dev/null.
+	void set_stdin(int input_fd)
+	{
+		if (input_fd >= 0)
+			posix_spawn_file_actions_adddup2(&actions_, input_fd, 0);
+		else
+			posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
 	}
 	~SpawnSetup()
 	{
@@ -57,6 +65,43 @@ private:
 	posix_spawn_file_actions_t actions_;
 };
 
+// A memfd holding TEXT, for a child's stdin; closed by the destructor.
+class InputFile {
+public:
+	explicit InputFile(const std::string &text)
+	{
+		if (text.empty())
+			return;
+		fd_ = ::memfd_create("remapd-input", MFD_CLOEXEC);
+		if (fd_ < 0)
+			return;
+		std::size_t done = 0;
+		while (done < text.size()) {
+			ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				::close(fd_);
+				fd_ = -1;
+				return;
+			}
+			done += static_cast<std::size_t>(n);
+		}
+		::lseek(fd_, 0, SEEK_SET);
+	}
+	~InputFile()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+	}
+	InputFile(const InputFile &) = delete;
+	InputFile &operator=(const InputFile &) = delete;
+	int fd() const { return fd_; }
+
+private:
+	int fd_ = -1;
+};
+
 }  // namespace
 
 HookRunner::~HookRunner()
@@ -72,7 +117,7 @@ void HookRunner::configure(const std::string &program, std::chrono::seconds time
 
 void HookRunner::enqueue(HookEvent event)
 {
-	if (program_.empty())
+	if (program_.empty() && event.argv.empty())
 		return;
 	if (queue_.size() >= kMaxQueued) {
 		spdlog::warn("hook queue full: dropping the oldest event ({})",
@@ -96,25 +141,41 @@ void HookRunner::start(const HookEvent &event, Clock::time_point now)
 	for (auto &s : env_strings)
 		envp.push_back(s.data());
 	envp.push_back(nullptr);
-	std::string argv0 = program_;
-	char *argv[] = {argv0.data(), nullptr};
+	std::vector<std::string> args = event.argv;
+	if (args.empty())
+		args.push_back(program_);
+	std::vector<char *> argv;
+	for (auto &a : args)
+		argv.push_back(a.data());
+	argv.push_back(nullptr);
+	const std::string &program = args[0];
 
-	SpawnSetup setup;
-	pid_t pid = -1;
-	int rc = posix_spawn(&pid, program_.c_str(), setup.actions(), setup.attr(), argv, envp.data());
 	auto it = event.env.find("REMAPD_EVENT");
 	std::string name = it == event.env.end() ? "?" : it->second;
 	runs_++;
+	InputFile input(event.input);
+	if (!event.input.empty() && input.fd() < 0) {
+		failures_++;
+		spdlog::error("hook {} for {}: cannot prepare its input: {}", program, name,
+			      remap::errno_text(errno));
+		return;
+	}
+	SpawnSetup setup;
+	setup.set_stdin(input.fd());
+	pid_t pid = -1;
+	int rc = posix_spawn(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+			     envp.data());
 	if (rc != 0) {
 		failures_++;
-		spdlog::error("hook {} for {}: cannot start: {}", program_, name, remap::errno_text(rc));
+		spdlog::error("hook {} for {}: cannot start: {}", program, name, remap::errno_text(rc));
 		return;
 	}
 	child_ = pid;
+	child_program_ = program;
 	child_event_ = name;
 	child_deadline_ = now + timeout_;
 	killed_ = false;
-	spdlog::debug("hook {} started for {} (pid {})", program_, name, pid);
+	spdlog::debug("hook {} started for {} (pid {})", program, name, pid);
 }
 
 void HookRunner::reap(bool block)
@@ -135,17 +196,17 @@ void HookRunner::reap(bool block)
 	}
 	if (killed_) {
 		failures_++;
-		spdlog::error("hook {} for {} killed after {} s timeout", program_, child_event_,
+		spdlog::error("hook {} for {} killed after {} s timeout", child_program_, child_event_,
 			      timeout_.count());
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		spdlog::debug("hook {} for {} finished", program_, child_event_);
+		spdlog::debug("hook {} for {} finished", child_program_, child_event_);
 	} else {
 		failures_++;
 		if (WIFEXITED(status))
-			spdlog::warn("hook {} for {} exited with status {}", program_, child_event_,
+			spdlog::warn("hook {} for {} exited with status {}", child_program_, child_event_,
 				     WEXITSTATUS(status));
 		else
-			spdlog::warn("hook {} for {} died of signal {}", program_, child_event_,
+			spdlog::warn("hook {} for {} died of signal {}", child_program_, child_event_,
 				     WTERMSIG(status));
 	}
 	child_ = -1;
@@ -163,7 +224,7 @@ void HookRunner::tick(Clock::time_point now)
 	while (child_ < 0 && !queue_.empty()) {
 		HookEvent ev = std::move(queue_.front());
 		queue_.pop_front();
-		if (!program_.empty())
+		if (!program_.empty() || !ev.argv.empty())
 			start(ev, now);
 	}
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace remapd {
 
@@ -21,6 +22,10 @@ using Clock = std::chrono::steady_clock;
 
 struct HookEvent {
 	std::map<std::string, std::string> env;  // REMAPD_EVENT, REMAPD_DEVICE, ...
+	// Another program than the hook (argv[0] an absolute path), e.g.
+	// sendmail for mail_to; empty = the configured hook, no arguments.
+	std::vector<std::string> argv;
+	std::string input;  // its stdin (through a memfd); empty = /dev/null
 };
 
 class HookRunner {
@@ -36,6 +41,8 @@ public:
 	void tick(Clock::time_point now);
 	// When tick() must run next (a running hook's deadline), if any.
 	std::optional<Clock::time_point> deadline() const;
+	// A hook is running or events are queued.
+	bool busy() const { return child_ >= 0 || !queue_.empty(); }
 	// Kills a running hook and drops queued events.
 	void shutdown();
 
@@ -51,6 +58,7 @@ private:
 	std::deque<HookEvent> queue_;
 	pid_t child_ = -1;
 	std::string child_event_;
+	std::string child_program_;
 	Clock::time_point child_deadline_{};
 	bool killed_ = false;
 	std::uint64_t runs_ = 0;

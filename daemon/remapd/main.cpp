@@ -13,6 +13,7 @@
 #include "daemon.hpp"
 #include "remap/config.hpp"
 #include "remap/error.hpp"
+#include "remap/journal_log.hpp"
 #include "remap/version.hpp"
 
 namespace {
@@ -53,11 +54,16 @@ int main(int argc, char **argv)
 	auto *copt = app.add_option("-c,--config", opts.config_path,
 				    std::string("Configuration file (default ") + remap::kDefaultConfigPath +
 					    ", optional)");
-	app.add_flag("--once", opts.once,
-		     "Discover and assemble once, then exit (0 ok, 3 some pair refused or failed)");
+	auto *once_opt = app.add_flag("--once", opts.once,
+				      "Discover and assemble once, then exit (0 ok, 3 some pair refused or failed)");
+	auto *test_opt = app.add_flag("--test-hook", opts.test_hook,
+				      "Run the configured hook once per remap device with "
+				      "REMAPD_EVENT=test, wait for it, and exit (0 every run "
+				      "exited 0, 1 not or no hook configured)");
 	bool check_only = false;
-	app.add_flag("-t,--check-config", check_only,
-		     "Check the configuration file and exit (0 valid, 1 not); assembles nothing");
+	auto *check_opt = app.add_flag("-t,--check-config", check_only,
+				       "Check the configuration file and exit (0 valid, 1 not); assembles nothing");
+	test_opt->excludes(once_opt)->excludes(check_opt);
 	app.set_version_flag("--version", std::string("remapd ") + remap::version(),
 			     "Print remapd's version and exit");
 	try {
@@ -72,7 +78,7 @@ int main(int argc, char **argv)
 	if (check_only)
 		return check_config(opts);
 
-	if (!opts.foreground && !opts.once) {
+	if (!opts.foreground && !opts.once && !opts.test_hook) {
 		if (::daemon(0, 0) != 0) {
 			std::cerr << "remapd: cannot daemonize: " << remap::errno_text(errno) << "\n";
 			return 1;
@@ -81,14 +87,17 @@ int main(int argc, char **argv)
 		logger->set_pattern("%v");
 		spdlog::set_default_logger(logger);
 	} else {
+		// Under systemd, stderr is the journal: "<N>" gives each line its
+		// priority (docs/remapd.md, "Logging").
 		auto logger = spdlog::stderr_logger_mt("remapd");
-		logger->set_pattern("remapd: %l: %v");
+		logger->set_formatter(
+			remap::make_log_formatter(remap::stderr_is_journal(), "remapd: %l: %v"));
 		spdlog::set_default_logger(logger);
 	}
 	spdlog::flush_on(spdlog::level::trace);
 	try {
 		remapd::Daemon daemon(opts);
-		return daemon.run();
+		return opts.test_hook ? daemon.test_hook() : daemon.run();
 	} catch (const std::exception &e) {
 		spdlog::critical("{}", e.what());
 		return 1;

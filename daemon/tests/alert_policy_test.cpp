@@ -28,6 +28,17 @@ std::vector<std::string> events(const std::vector<Alert> &alerts)
 	return out;
 }
 
+// The events other than remapped_new, for the tests of the rate rule
+// (each remap also gives a remapped_new, tested on its own below).
+std::vector<std::string> rate_events(const std::vector<Alert> &alerts)
+{
+	std::vector<std::string> out;
+	for (const auto &a : alerts)
+		if (a.event != "remapped_new")
+			out.push_back(a.event);
+	return out;
+}
+
 const AlertThresholds kT{50, 10, 10};
 
 }  // namespace
@@ -68,14 +79,14 @@ TEST(Alerts, BadAtFirstSightAlertsOnce)
 TEST(Alerts, RemapRateWithinAnHour)
 {
 	DeviceAlertState st;
-	EXPECT_TRUE(st.observe("r0", status(100, 100), 0, kT).empty());
-	EXPECT_TRUE(st.observe("r0", status(100, 105), 600, kT).empty());
-	EXPECT_TRUE(st.observe("r0", status(100, 110), 1200, kT).empty());  // +10: not above
-	EXPECT_EQ(events(st.observe("r0", status(100, 111), 1800, kT)),
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 100), 0, kT)).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 105), 600, kT)).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 110), 1200, kT)).empty());  // +10: not above
+	EXPECT_EQ(rate_events(st.observe("r0", status(100, 111), 1800, kT)),
 		  std::vector<std::string>{"remap_rate_high"});
-	EXPECT_TRUE(st.observe("r0", status(100, 112), 2400, kT).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 112), 2400, kT)).empty());
 	// An hour after the burst, growth within the window falls below the threshold.
-	EXPECT_EQ(events(st.observe("r0", status(100, 112), 5000, kT)),
+	EXPECT_EQ(rate_events(st.observe("r0", status(100, 112), 5000, kT)),
 		  std::vector<std::string>{"remap_rate_ok"});
 }
 
@@ -84,15 +95,15 @@ TEST(Alerts, RateThresholdZeroDisables)
 	DeviceAlertState st;
 	AlertThresholds t{50, 0, 10};
 	st.observe("r0", status(100, 0), 0, t);
-	EXPECT_TRUE(st.observe("r0", status(100, 100000), 60, t).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 100000), 60, t)).empty());
 }
 
 TEST(Alerts, CounterResetDoesNotUnderflow)
 {
 	DeviceAlertState st;
 	st.observe("r0", status(100, 500), 0, kT);
-	EXPECT_TRUE(st.observe("r0", status(100, 0), 60, kT).empty());
-	EXPECT_TRUE(st.observe("r0", status(100, 5), 120, kT).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 0), 60, kT)).empty());
+	EXPECT_TRUE(rate_events(st.observe("r0", status(100, 5), 120, kT)).empty());
 }
 
 TEST(Alerts, SpareLow)
@@ -115,4 +126,97 @@ TEST(Alerts, TrackerForgetsVanishedDevices)
 	EXPECT_TRUE(t.observe({}, 120, kT).empty());
 	// Back again: a new device as far as alerts go.
 	EXPECT_EQ(t.observe({{"a", status(10, 0)}}, 180, kT).size(), 1u);
+}
+
+namespace {
+
+StatusInfo counters(std::uint64_t pending, std::uint64_t read_errors, std::uint64_t remapped = 0,
+		    const std::string &main_state = "ok")
+{
+	StatusInfo s = status(100, remapped);
+	s.pending = pending;
+	s.read_errors = read_errors;
+	if (!main_state.empty())
+		s.unknown.emplace_back("main_state", main_state);
+	return s;
+}
+
+}  // namespace
+
+TEST(Alerts, PendingNewOnEachGrowth)
+{
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0), 0, kT).empty());
+	auto a = st.observe("r0", counters(4, 0), 60, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"pending_new"});
+	EXPECT_TRUE(a[0].problem);
+	EXPECT_NE(a[0].message.find("r0: 4 new pending block(s), 4 in all"), std::string::npos)
+		<< a[0].message;
+	EXPECT_TRUE(st.observe("r0", counters(4, 0), 120, kT).empty());  // no growth: quiet
+	a = st.observe("r0", counters(6, 0), 180, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"pending_new"});
+	EXPECT_NE(a[0].message.find("2 new pending block(s), 6 in all"), std::string::npos) << a[0].message;
+	EXPECT_TRUE(st.observe("r0", counters(2, 0), 240, kT).empty());  // written: fewer pending
+	EXPECT_EQ(events(st.observe("r0", counters(3, 0), 300, kT)),
+		  std::vector<std::string>{"pending_new"});
+}
+
+TEST(Alerts, PendingAtFirstSightAlertsOnce)
+{
+	DeviceAlertState st;
+	EXPECT_EQ(events(st.observe("r0", counters(3, 0), 0, kT)), std::vector<std::string>{"pending_new"});
+	EXPECT_TRUE(st.observe("r0", counters(3, 0), 60, kT).empty());
+}
+
+TEST(Alerts, ReadErrorsOnEachGrowth)
+{
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0), 0, kT).empty());
+	auto a = st.observe("r0", counters(0, 2), 60, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"read_errors"});
+	EXPECT_NE(a[0].message.find("r0: 2 new read error(s) on the main, 2 since"), std::string::npos)
+		<< a[0].message;
+	EXPECT_TRUE(st.observe("r0", counters(0, 2), 120, kT).empty());
+	EXPECT_TRUE(st.observe("r0", counters(0, 0), 180, kT).empty());  // clear_stats
+	EXPECT_EQ(events(st.observe("r0", counters(0, 1), 240, kT)),
+		  std::vector<std::string>{"read_errors"});
+	DeviceAlertState first;
+	EXPECT_EQ(events(first.observe("r0", counters(0, 5), 0, kT)),
+		  std::vector<std::string>{"read_errors"});
+}
+
+TEST(Alerts, RemappedNewOnEachGrowthButNotAtFirstSight)
+{
+	AlertThresholds no_rate{50, 0, 0};
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 1169), 0, no_rate).empty());
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 1169), 60, no_rate).empty());
+	auto a = st.observe("r0", counters(0, 0, 1173), 120, no_rate);
+	ASSERT_EQ(events(a), std::vector<std::string>{"remapped_new"});
+	EXPECT_NE(a[0].message.find("r0: 4 block(s) newly remapped, 1173 in all"), std::string::npos)
+		<< a[0].message;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 1173), 180, no_rate).empty());
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 0), 240, no_rate).empty());  // recreated
+	EXPECT_EQ(events(st.observe("r0", counters(0, 0, 1), 300, no_rate)),
+		  std::vector<std::string>{"remapped_new"});
+}
+
+TEST(Alerts, DeviceFailedAndOk)
+{
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0), 0, kT).empty());
+	auto a = st.observe("r0", counters(0, 0, 0, "failed"), 60, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"device_failed"});
+	EXPECT_TRUE(a[0].problem);
+	EXPECT_NE(a[0].message.find("main_state=failed"), std::string::npos) << a[0].message;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 0, "failed"), 120, kT).empty());
+	a = st.observe("r0", counters(0, 0, 0, "ok"), 180, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"device_ok"});
+	EXPECT_FALSE(a[0].problem);
+	// An older kernel without main_state never fails.
+	DeviceAlertState old;
+	EXPECT_TRUE(old.observe("r0", counters(0, 0, 0, ""), 0, kT).empty());
+	DeviceAlertState first;
+	EXPECT_EQ(events(first.observe("r0", counters(0, 0, 0, "failed"), 0, kT)),
+		  std::vector<std::string>{"device_failed"});
 }

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -358,4 +360,84 @@ TEST(Cli, NoDeviceMapperIsNamed)
 			<< args << ": " << r.err;
 		EXPECT_FALSE(has(r.err, "out of memory")) << r.err;
 	}
+}
+
+// remapd --test-hook: runs the hook with REMAPD_EVENT=test and says whether
+// it worked.  Here there is no remap device (no device-mapper, or none
+// created), so it sends the one daemon-level event.
+TEST(Remapd, TestHook)
+{
+	TempDir dir;
+	std::string conf = dir.path() + "/remapd.conf";
+	std::string hook = dir.path() + "/hook";
+	std::string seen = dir.path() + "/seen";
+	auto write_hook = [&](const std::string &body) {
+		std::ofstream(hook) << "#!/bin/sh\n" << body << "\n";
+		std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+	};
+
+	std::ofstream(conf) << "poll_interval_s = 5\n";
+	auto r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "no hook configured in " + conf + ": nothing to test")) << r.err;
+
+	std::ofstream(conf) << "hook = " << hook << "\nhook_timeout_s = 1\n";
+	write_hook("env | grep '^REMAPD_' | sort >" + seen);
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_TRUE(has(r.err, "hook " + hook + ": 1 test event(s) run, all exited 0")) << r.err;
+	std::ifstream in(seen);
+	std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	EXPECT_TRUE(has(env, "REMAPD_EVENT=test\n")) << env;
+	EXPECT_TRUE(has(env, "REMAPD_DEVICE=\n")) << env;
+	EXPECT_TRUE(has(env, "REMAPD_MESSAGE=test event from remapd --test-hook (no remap device)\n"))
+		<< env;
+
+	write_hook("exit 3");
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "for test exited with status 3")) << r.err;
+	EXPECT_TRUE(has(r.err, "1 of 1 test event(s) failed")) << r.err;
+
+	// Waits for the hook, but no longer than hook_timeout_s.
+	write_hook("sleep 30");
+	auto start = std::chrono::steady_clock::now();
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "killed after 1 s timeout")) << r.err;
+	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+
+	std::filesystem::remove(hook);
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "cannot start: No such file or directory")) << r.err;
+
+	EXPECT_EQ(remapd("--test-hook --once -c " + conf).code, 2);
+}
+
+// mail_to: `sendmail -t` gets the event as a mail on stdin (a fake
+// sendmail given with `sendmail =`); --test-hook sends one.
+TEST(Remapd, TestHookMails)
+{
+	TempDir dir;
+	std::string conf = dir.path() + "/remapd.conf";
+	std::string sendmail = dir.path() + "/sendmail";
+	std::string got = dir.path() + "/mail";
+	std::ofstream(sendmail) << "#!/bin/sh\necho \"args: $*\" >" << got << "\ncat >>" << got << "\n";
+	std::filesystem::permissions(sendmail, std::filesystem::perms::owner_all);
+	std::ofstream(conf) << "mail_to = root, storage@example.com\nsendmail = " << sendmail << "\n";
+	auto r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_TRUE(has(r.err, sendmail + " for mail_to: 1 test event(s) run, all exited 0")) << r.err;
+	std::ifstream in(got);
+	std::string mail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	EXPECT_EQ(mail.rfind("args: -t\nTo: root, storage@example.com\nSubject: remapd on ", 0), 0u) << mail;
+	EXPECT_TRUE(has(mail, ": test\n")) << mail;
+	EXPECT_TRUE(has(mail, "\n\ntest event from remapd --test-hook (no remap device)\n\n")) << mail;
+	EXPECT_TRUE(has(mail, "\nREMAPD_EVENT=test\n")) << mail;
+
+	std::ofstream(sendmail) << "#!/bin/sh\ncat >/dev/null\nexit 75\n";
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "hook " + sendmail + " for test exited with status 75")) << r.err;
 }

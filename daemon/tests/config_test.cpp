@@ -39,6 +39,8 @@ TEST(Config, EmptyGivesDefaults)
 	EXPECT_EQ(c.hook_timeout_s, 30u);
 	EXPECT_EQ(c.metrics_file, "");
 	EXPECT_EQ(c.log_level, "info");
+	EXPECT_EQ(c.mail_to, "");
+	EXPECT_EQ(c.sendmail, "/usr/sbin/sendmail");
 }
 
 TEST(Config, EveryKey)
@@ -53,7 +55,9 @@ TEST(Config, EveryKey)
 				"hook = /usr/local/bin/notify #x\n"
 				"hook_timeout_s = 3\n"
 				"metrics_file = /var/lib/node_exporter/remapd.prom\n"
-				"log_level = debug\r\n",
+				"log_level = debug\r\n"
+				"mail_to = root, storage@example.com\n"
+				"sendmail = /usr/lib/sendmail\n",
 				"t.conf");
 	EXPECT_FALSE(c.auto_assemble);
 	EXPECT_EQ(c.poll_interval_s, 5u);
@@ -64,6 +68,8 @@ TEST(Config, EveryKey)
 	EXPECT_EQ(c.hook_timeout_s, 3u);
 	EXPECT_EQ(c.metrics_file, "/var/lib/node_exporter/remapd.prom");
 	EXPECT_EQ(c.log_level, "debug");
+	EXPECT_EQ(c.mail_to, "root, storage@example.com");
+	EXPECT_EQ(c.sendmail, "/usr/lib/sendmail");
 }
 
 TEST(Config, BooleansAndEmptyPaths)
@@ -74,6 +80,7 @@ TEST(Config, BooleansAndEmptyPaths)
 		EXPECT_FALSE(parse_config(std::string("auto_assemble=") + v, "t").auto_assemble);
 	EXPECT_EQ(parse_config("hook =", "t").hook, "");
 	EXPECT_EQ(parse_config("metrics_file=", "t").metrics_file, "");
+	EXPECT_EQ(parse_config("mail_to=", "t").mail_to, "");
 }
 
 TEST(Config, EachErrorNamesFileAndLine)
@@ -101,6 +108,12 @@ TEST(Config, EachErrorNamesFileAndLine)
 		{"hook = notify.sh\n", "t.conf:1: hook: 'notify.sh' is not an absolute path"},
 		{"metrics_file = out.prom\n", "t.conf:1: metrics_file: 'out.prom' is not an absolute path"},
 		{"log_level = loud\n", "t.conf:1: log_level: 'loud' is not trace/debug/info/warn/error"},
+		{"mail_to = root admin\n",
+		 "t.conf:1: mail_to: 'root admin' is not a comma-separated list of mail addresses (like root or admin@example.com)"},
+		{"mail_to = root,\n", "t.conf:1: mail_to: 'root,' is not a comma-separated list"},
+		{"mail_to = <root@x>\n", "t.conf:1: mail_to: '<root@x>' is not"},
+		{"sendmail = sendmail\n", "t.conf:1: sendmail: 'sendmail' is not an absolute path"},
+		{"sendmail =\n", "t.conf:1: sendmail: empty value"},
 		{"poll_interval_s = 5 # ok\npoll_interval_s=6#not a comment\n", "t.conf:2: duplicate key"},
 	};
 	for (const auto &c : cases) {

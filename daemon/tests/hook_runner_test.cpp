@@ -13,6 +13,13 @@ using namespace remapd;
 
 namespace {
 
+HookEvent event(std::map<std::string, std::string> env)
+{
+	HookEvent e;
+	e.env = std::move(env);
+	return e;
+}
+
 std::string script(const TempDir &dir, const std::string &body)
 {
 	std::string path = dir.path() + "/hook.sh";
@@ -48,8 +55,8 @@ TEST(HookRunner, PassesTheEventInTheEnvironment)
 	HookRunner h;
 	h.configure(script(dir, "echo \"$REMAPD_EVENT|$REMAPD_DEVICE|$REMAPD_MESSAGE\" >> " + out),
 		    std::chrono::seconds(5));
-	h.enqueue({{{"REMAPD_EVENT", "health_low"}, {"REMAPD_DEVICE", "r0"}, {"REMAPD_MESSAGE", "m 1"}}});
-	h.enqueue({{{"REMAPD_EVENT", "health_ok"}, {"REMAPD_DEVICE", "r0"}, {"REMAPD_MESSAGE", "m 2"}}});
+	h.enqueue(event({{"REMAPD_EVENT", "health_low"}, {"REMAPD_DEVICE", "r0"}, {"REMAPD_MESSAGE", "m 1"}}));
+	h.enqueue(event({{"REMAPD_EVENT", "health_ok"}, {"REMAPD_DEVICE", "r0"}, {"REMAPD_MESSAGE", "m 2"}}));
 	h.tick(Clock::now());
 	EXPECT_TRUE(h.deadline().has_value());  // running, not waited for
 	run_until_idle(h, std::chrono::seconds(5));
@@ -66,7 +73,7 @@ TEST(HookRunner, HungHookIsKilledAtTheTimeout)
 	HookRunner h;
 	// The child of the hook must die too (process group kill).
 	h.configure(script(dir, "sleep 30 & sleep 30"), std::chrono::seconds(1));
-	h.enqueue({{{"REMAPD_EVENT", "x"}}});
+	h.enqueue(event({{"REMAPD_EVENT", "x"}}));
 	auto start = Clock::now();
 	h.tick(start);
 	auto took = run_until_idle(h, std::chrono::seconds(10));
@@ -81,12 +88,12 @@ TEST(HookRunner, FailingAndMissingHooksAreCounted)
 	TempDir dir;
 	HookRunner h;
 	h.configure(script(dir, "exit 3"), std::chrono::seconds(5));
-	h.enqueue({{{"REMAPD_EVENT", "x"}}});
+	h.enqueue(event({{"REMAPD_EVENT", "x"}}));
 	h.tick(Clock::now());
 	run_until_idle(h, std::chrono::seconds(5));
 	EXPECT_EQ(h.failures(), 1u);
 	h.configure(dir.path() + "/missing", std::chrono::seconds(5));
-	h.enqueue({{{"REMAPD_EVENT", "x"}}});
+	h.enqueue(event({{"REMAPD_EVENT", "x"}}));
 	h.tick(Clock::now());
 	run_until_idle(h, std::chrono::seconds(5));
 	EXPECT_EQ(h.failures(), 2u);
@@ -96,7 +103,7 @@ TEST(HookRunner, FailingAndMissingHooksAreCounted)
 TEST(HookRunner, NoHookConfiguredDropsEvents)
 {
 	HookRunner h;
-	h.enqueue({{{"REMAPD_EVENT", "x"}}});
+	h.enqueue(event({{"REMAPD_EVENT", "x"}}));
 	h.tick(Clock::now());
 	EXPECT_EQ(h.runs(), 0u);
 }

@@ -50,6 +50,40 @@ std::vector<Alert> DeviceAlertState::observe(const std::string &dev, const Statu
 	       fmt::format("{}: {}% of the spare free ({} of {} blocks, threshold {}%)", dev,
 			   free_pct, s.spare_free, s.spare_blocks, t.spare_low_percent));
 
+	// Counters: an event for each poll in which they grew.  A counter that
+	// went back (device recreated, clear_stats) only resets the baseline.
+	// Pending blocks and read errors already there when the device is first
+	// seen alert once; remaps already there do not (health and spare_low
+	// cover the total).
+	auto grew = [&](std::uint64_t &last, std::uint64_t now_value, bool alert_first)
+		-> std::uint64_t {
+		std::uint64_t before = seen_ ? last : (alert_first ? 0 : now_value);
+		last = now_value;
+		return now_value > before ? now_value - before : 0;
+	};
+	if (auto n = grew(pending_, s.pending, true))
+		out.push_back({"pending_new", dev,
+			       fmt::format("{}: {} new pending block(s), {} in all: unreadable on the main, "
+					   "their data is lost until they are written",
+					   dev, n, s.pending),
+			       true});
+	if (auto n = grew(read_errors_, s.read_errors, true))
+		out.push_back({"read_errors", dev,
+			       fmt::format("{}: {} new read error(s) on the main, {} since the counters were "
+					   "reset",
+					   dev, n, s.read_errors),
+			       true});
+	if (auto n = grew(remapped_, s.remapped, false))
+		out.push_back({"remapped_new", dev,
+			       fmt::format("{}: {} block(s) newly remapped, {} in all", dev, n, s.remapped),
+			       true});
+
+	std::string main = main_state(s);
+	change(main_failed_, main == "failed", "device_failed", "device_ok",
+	       main == "failed"
+		       ? fmt::format("{}: the main device fails everywhere (main_state=failed)", dev)
+		       : fmt::format("{}: the main device responds again (main_state={})", dev, main));
+
 	if ((!seen_ && s.mode != "rw") || (seen_ && s.mode != mode_))
 		out.push_back({"mode_changed", dev,
 			       fmt::format("{}: mode {}{}", dev, s.mode,

@@ -12,6 +12,7 @@
 // string &&) (GCC bug 105329).
 #include <fmt/format.h>
 
+#include "remap/alert_mail.hpp"
 #include "remap/number_parse.hpp"
 
 namespace remap {
@@ -83,6 +84,17 @@ const std::map<std::string, Setter, std::less<>> &setters()
 		{"hook_timeout_s",
 		 [](Config &c, std::string_view v) { return set_number(c.hook_timeout_s, v, 1, 3600); }},
 		{"metrics_file", [](Config &c, std::string_view v) { return set_path(c.metrics_file, v); }},
+		{"mail_to",
+		 [](Config &c, std::string_view v) -> std::string {
+			 if (!v.empty() && !is_mail_address_list(v))
+				 return fmt::format("'{}' is not a comma-separated list of mail addresses "
+						    "(like root or admin@example.com)",
+						    v);
+			 c.mail_to = v;
+			 return "";
+		 }},
+		{"sendmail",
+		 [](Config &c, std::string_view v) { return set_path(c.sendmail, v); }},
 		{"log_level",
 		 [](Config &c, std::string_view v) -> std::string {
 			 if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -149,7 +161,7 @@ Config parse_config(std::string_view text, const std::string &source)
 					   "' (first set on line " + std::to_string(prev->second) + ")");
 			continue;
 		}
-		if (value.empty() && key != "hook" && key != "metrics_file") {
+		if (value.empty() && key != "hook" && key != "metrics_file" && key != "mail_to") {
 			problems.push_back(where + std::string(key) + ": empty value");
 			continue;
 		}

@@ -38,6 +38,14 @@ unsigned int StatusInfo::spare_free_percent() const
 	return static_cast<unsigned int>(static_cast<u128>(free) * 100 / spare_blocks);
 }
 
+std::string main_state(const StatusInfo &s)
+{
+	for (const auto &[k, v] : s.unknown)
+		if (k == "main_state")
+			return v;
+	return "";
+}
+
 bool is_uuid_text(std::string_view t)
 {
 	if (t.size() != 36)

@@ -10,6 +10,12 @@
 //   spare_low / spare_ok            spare free < spare_low_percent % (0 disables)
 //   mode_changed                    mode differs from the last sample (or is
 //                                   not rw when first seen)
+//   device_failed / device_ok       main_state=failed / no longer
+// Counter growth, one event per sample in which the counter grew (a
+// counter that goes back only resets the baseline):
+//   pending_new                     pending grew (or > 0 when first seen)
+//   read_errors                     read_errors grew (or > 0 when first seen)
+//   remapped_new                    remapped grew (not when first seen)
 #pragma once
 
 #include <cstdint>
@@ -49,6 +55,10 @@ private:
 	bool health_low_ = false;
 	bool rate_high_ = false;
 	bool spare_low_ = false;
+	bool main_failed_ = false;
+	std::uint64_t pending_ = 0;
+	std::uint64_t read_errors_ = 0;
+	std::uint64_t remapped_ = 0;
 	std::string mode_;
 	std::deque<std::pair<std::int64_t, std::uint64_t>> history_;  // (time, remapped)
 };

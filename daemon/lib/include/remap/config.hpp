@@ -23,6 +23,8 @@ struct Config {
 	unsigned int spare_low_percent = 10;       // alert when spare free < this %; 0 = off
 	std::string hook;                          // program run on events; "" = none
 	unsigned int hook_timeout_s = 30;
+	std::string mail_to;                       // addresses mailed on problems; "" = none
+	std::string sendmail = "/usr/sbin/sendmail";  // run as `sendmail -t`
 	std::string metrics_file;                  // Prometheus textfile; "" = none
 	std::string log_level = "info";            // trace|debug|info|warn|error
 
