@@ -50,32 +50,28 @@ void dmr_fault_map(u64 lblock)
 	}
 }
 
-void dmr_fault_move(void)
+/* Sleeps for the delay armed in *param (once), logging what it delays. */
+static void dmr_fault_sleep(unsigned int *param, const char *what)
 {
-	unsigned int ms = dmr_fault_take(&fault_move_delay_ms);
+	unsigned int ms = dmr_fault_take(param);
 
 	if (ms) {
-		DMINFO("fault injection: block move delayed %u ms", ms);
+		DMINFO("fault injection: %s delayed %u ms", what, ms);
 		msleep(ms);
 	}
+}
+
+void dmr_fault_move(void)
+{
+	dmr_fault_sleep(&fault_move_delay_ms, "block move");
 }
 
 void dmr_fault_worker(void)
 {
-	unsigned int ms = dmr_fault_take(&fault_worker_delay_ms);
-
-	if (ms) {
-		DMINFO("fault injection: worker delayed %u ms", ms);
-		msleep(ms);
-	}
+	dmr_fault_sleep(&fault_worker_delay_ms, "worker");
 }
 
 void dmr_fault_commit(void)
 {
-	unsigned int ms = dmr_fault_take(&fault_commit_delay_ms);
-
-	if (ms) {
-		DMINFO("fault injection: metadata commit delayed %u ms", ms);
-		msleep(ms);
-	}
+	dmr_fault_sleep(&fault_commit_delay_ms, "metadata commit");
 }

@@ -127,15 +127,18 @@ unsigned int dmr_scan_rate(enum dmr_scan_rate which)
 		READ_ONCE(dmr_settings.scan_rate_max_kib);
 }
 
-/* Module parameters: same ranges as the sysfs files. */
-#define DMR_PARAM(name, field, min, max, desc)				\
+/*
+ * Module parameters: same ranges and setters as the sysfs files.  SET is
+ * an expression of the new value's text `val`, GET one of the value shown.
+ */
+#define DMR_PARAM_CB(name, SET, GET, desc)				\
 static int dmr_param_set_##name(const char *val, const struct kernel_param *kp) \
 {									\
-	return dmr_set_setting(&dmr_settings.field, val, min, max);	\
+	return SET;							\
 }									\
 static int dmr_param_get_##name(char *buf, const struct kernel_param *kp) \
 {									\
-	return sysfs_emit(buf, "%u\n", READ_ONCE(dmr_settings.field));	\
+	return sysfs_emit(buf, "%u\n", GET);				\
 }									\
 static const struct kernel_param_ops dmr_param_ops_##name = {		\
 	.set = dmr_param_set_##name,					\
@@ -143,6 +146,15 @@ static const struct kernel_param_ops dmr_param_ops_##name = {		\
 };									\
 module_param_cb(name, &dmr_param_ops_##name, NULL, 0644);		\
 MODULE_PARM_DESC(name, desc)
+
+/* A setting of its own, in [min, max]. */
+#define DMR_PARAM(name, field, min, max, desc)				\
+	DMR_PARAM_CB(name, dmr_set_setting(&dmr_settings.field, val, min, max), \
+		     READ_ONCE(dmr_settings.field), desc)
+
+/* One of the two scan rate limits, checked against the other. */
+#define DMR_RATE_PARAM(name, which, desc)				\
+	DMR_PARAM_CB(name, dmr_set_scan_rate(which, val), dmr_scan_rate(which), desc)
 
 DMR_PARAM(dm_remap_debug, debug, 0, 3,
 	  "Log level: 0 off, 1 info, 2 verbose, 3 trace");
@@ -150,22 +162,6 @@ DMR_PARAM(enable_background_scanning, scanning, 0, 1,
 	  "Background health scanning: 0 off, 1 on (default 1)");
 DMR_PARAM(scan_interval_hours, scan_interval_hours, 1, 168,
 	  "Hours between full health scans, 1-168 (default 24)");
-
-#define DMR_RATE_PARAM(name, which, desc)				\
-static int dmr_param_set_##name(const char *val, const struct kernel_param *kp) \
-{									\
-	return dmr_set_scan_rate(which, val);				\
-}									\
-static int dmr_param_get_##name(char *buf, const struct kernel_param *kp) \
-{									\
-	return sysfs_emit(buf, "%u\n", dmr_scan_rate(which));		\
-}									\
-static const struct kernel_param_ops dmr_param_ops_##name = {		\
-	.set = dmr_param_set_##name,					\
-	.get = dmr_param_get_##name,					\
-};									\
-module_param_cb(name, &dmr_param_ops_##name, NULL, 0644);		\
-MODULE_PARM_DESC(name, desc)
 
 DMR_RATE_PARAM(scan_rate_min_kib, DMR_RATE_MIN,
 	       "Health scan rate while foreground I/O is seen, KiB/s, 1-4194304, <= max (default 128)");

@@ -17,6 +17,8 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../.." && pwd -P)
 kver=${KVER:-$("$repo/tests/vm/kernels.sh" | tail -n 1)}
 mkdir -p "$repo/build/vm/tmp"
+# shellcheck source=build-mutant.sh
+. "$here/build-mutant.sh"
 want=" $* "
 caught=0 survived=0
 echo "| mutant | kernel | crash states checked | states that lose data | caught |"
@@ -24,24 +26,12 @@ echo "|---|---|---:|---:|---|"
 while read -r name kind; do
     [[ $want == "  " || $want == *" $name "* ]] || continue
     work=$(mktemp -d "$repo/build/vm/tmp/crash-mutant-$name.XXXXXX")
-    # Both builds: the recording loads the fault-injection one (its
-    # ${DMR_KO%/*}/fault/ sibling, as load_module_fault expects).
-    for variant in normal fault; do
-        mkdir -p "$work/$variant"
-        cp -r "$repo/kernel" "$repo/include" "$work/$variant/"
-        if [[ $kind == flag ]]; then
-            /usr/bin/python3 "$here/flag-mutants.py" apply "$name" "$work/$variant/kernel"
-        else
-            /usr/bin/python3 "$here/apply.py" "$here/crash-mutants.txt" apply "$name" "$work/$variant/kernel"
-        fi
-        extra=()
-        [[ $variant == fault ]] && extra=(DMR_FAULT_INJECT=1)
-        make -s -C "/lib/modules/$kver/build" M="$work/$variant/kernel" "${extra[@]}" modules \
-            >"$work/build-$variant.log" 2>&1 || { cat "$work/build-$variant.log"; exit 2; }
-    done
-    mkdir -p "$work/ko/fault"
-    cp "$work/normal/kernel/dm-remap-v4.ko" "$work/ko/dm-remap-v4.ko"
-    cp "$work/fault/kernel/dm-remap-v4.ko" "$work/ko/fault/dm-remap-v4.ko"
+    # Both builds: the recording loads the fault-injection one.
+    if [[ $kind == flag ]]; then
+        build_mutant "$kver" "$work" /usr/bin/python3 "$here/flag-mutants.py" apply "$name"
+    else
+        build_mutant "$kver" "$work" /usr/bin/python3 "$here/apply.py" "$here/crash-mutants.txt" apply "$name"
+    fi
     out=$repo/build/vm/out/$kver/crash-mutants/$name
     rc=0
     KVER=$kver CR_ACTIVATE=0 CR_MAX=0 CR_LIMIT=${CR_LIMIT:-1500} CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/ko/dm-remap-v4.ko" \

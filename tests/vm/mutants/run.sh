@@ -12,26 +12,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../.." && pwd -P)
 kver=${KVER:-$("$repo/tests/vm/kernels.sh" | tail -n 1)}
+# shellcheck source=build-mutant.sh
+. "$here/build-mutant.sh"
 mkdir -p "$repo/build/vm/tmp" "$repo/build/vm/logs/mutants"
 want=" $* "
 passed=0 failed=0
-while read -r name file test kernels; do
+while read -r name _file test kernels; do
     [[ $want == "  " || $want == *" $name "* ]] || continue
     # shellcheck disable=SC2053
     [[ $kver == $kernels ]] || { echo "SKIP $kver $name: applies to $kernels only"; continue; }
     work=$(mktemp -d "$repo/build/vm/tmp/mutant-$name.XXXXXX")
-    for variant in normal fault; do
-        mkdir -p "$work/$variant"
-        cp -r "$repo/kernel" "$repo/include" "$repo/VERSION" "$work/$variant/"
-        /usr/bin/python3 "$here/apply.py" "$here/mutants.txt" apply "$name" "$work/$variant/kernel"
-        extra=()
-        [[ $variant == fault ]] && extra=(DMR_FAULT_INJECT=1)
-        make -s -C "/lib/modules/$kver/build" M="$work/$variant/kernel" "${extra[@]}" modules \
-            >"$work/build-$variant.log" 2>&1 || { cat "$work/build-$variant.log"; exit 2; }
-    done
-    mkdir -p "$work/ko/fault"
-    cp "$work/normal/kernel/dm-remap-v4.ko" "$work/ko/dm-remap-v4.ko"
-    cp "$work/fault/kernel/dm-remap-v4.ko" "$work/ko/fault/dm-remap-v4.ko"
+    build_mutant "$kver" "$work" /usr/bin/python3 "$here/apply.py" "$here/mutants.txt" apply "$name"
     log=$repo/build/vm/logs/mutants/$kver-$name.log
     rc=0
     "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --log "$log" \

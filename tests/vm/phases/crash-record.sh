@@ -224,16 +224,23 @@ wait_dmesg "metadata commit delayed"
 wait $w1 || fail "the first write of block $CB failed"
 mark commit_window
 
+# make_pending BLOCK BASE CYCLE OUT: writes stamp BASE to BLOCK, then a read
+# error on its sector 3 leaves that sector pending; the log mark
+# P.<sector>.<BASE+1> names the stamp that will rewrite it.
+make_pending() {
+    "$sw" write "$dev" --first "$1" --blocks 1 --base "$2" --count 1 --cycle "$3" \
+        --mark cr-lw >"$out/$4" 2>&1 || fail "first write of block $1"
+    faults+=" E:$(($1 * 8 + 3)):1"
+    swap_table cr-mainf "$(fault_table "$faults")"
+    if dd if="$dev" of=/dev/null bs=4096 skip="$1" count=1 iflag=direct status=none 2>/dev/null; then
+        fail "the read of block $1 did not fail"
+    fi
+    expect_field cr-r0 pending 1
+    dmsetup message cr-lw 0 mark "P.$(($1 * 8 + 3)).$(($2 + 1))"
+}
+
 # --- a read error leaves a pending sector, which is written later ----------------
-"$sw" write "$dev" --first $PB --blocks 1 --base 5000000000 --count 1 --cycle 5 \
-    --mark cr-lw >"$out/pending1.txt" 2>&1 || fail "first write of block $PB"
-faults+=" E:$((PB * 8 + 3)):1"
-swap_table cr-mainf "$(fault_table "$faults")"
-if dd if="$dev" of=/dev/null bs=4096 skip=$PB count=1 iflag=direct status=none 2>/dev/null; then
-    fail "the read of block $PB did not fail"
-fi
-expect_field cr-r0 pending 1
-dmsetup message cr-lw 0 mark "P.$((PB * 8 + 3)).5000000001"
+make_pending $PB 5000000000 5 pending1.txt
 "$sw" write "$dev" --first $PB --blocks 1 --base 5000000001 --count 1 --cycle 5 \
     --mark cr-lw >"$out/pending2.txt" 2>&1 || fail "second write of block $PB"
 expect_field cr-r0 pending 0
@@ -244,15 +251,7 @@ mark pending_written
 # REQ_PREFLUSH makes it durable before the metadata that no longer calls
 # the sector pending.  The sector heals for writes (the error range goes),
 # as a real disk reallocates a sector on write.
-"$sw" write "$dev" --first $PB2 --blocks 1 --base 7000000000 --count 1 --cycle 7 \
-    --mark cr-lw >"$out/pending3.txt" 2>&1 || fail "first write of block $PB2"
-faults+=" E:$((PB2 * 8 + 3)):1"
-swap_table cr-mainf "$(fault_table "$faults")"
-if dd if="$dev" of=/dev/null bs=4096 skip=$PB2 count=1 iflag=direct status=none 2>/dev/null; then
-    fail "the read of block $PB2 did not fail"
-fi
-expect_field cr-r0 pending 1
-dmsetup message cr-lw 0 mark "P.$((PB2 * 8 + 3)).7000000001"
+make_pending $PB2 7000000000 7 pending3.txt
 faults=${faults/ E:$((PB2 * 8 + 3)):1/}
 swap_table cr-mainf "$(fault_table "$faults")"
 swap_table cr-r0 "$(remap_table "$mainf" "$spare" no_auto_remap)"
