@@ -234,7 +234,7 @@ if [[ -n $upper ]]; then
     [[ -f $upper ]] || err "no such upper image: $upper"
     f=$(realpath "$upper")
     qemu_disks+=(-drive "file=${f//,/,,},if=none,id=dmrupper,format=raw,cache=writeback"
-                 -device virtio-blk-pci,drive=dmrupper,serial=dmr-upper)
+                 -device "virtio-blk-pci,drive=dmrupper,serial=dmr-upper")
 fi
 
 # tsc=reliable: under a loaded TCG host the clocksource watchdog sees the
@@ -248,7 +248,9 @@ cmdline="console=ttyS0,115200 loglevel=5 panic=-1 log_buf_len=8M mitigations=off
 # that have it.
 cmdline+=" 8250.nr_uarts=1${kinfo[cmdline]:+ ${kinfo[cmdline]}} dmr.job=$rundir/job.sh"
 [[ -z $upper ]] || cmdline+=" dmr.upper=dmr-upper"
-((systemd == 0)) || cmdline+=" dmr.systemd=1"
+# Unit names, not descriptions, in systemd's console status lines: short
+# enough not to be cut, and what a test looks for.
+((systemd == 0)) || cmdline+=" dmr.systemd=1 systemd.status_unit_format=name"
 qemu=(qemu-system-x86_64 -accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp "$smp" -m "$mem"
       -nographic -no-reboot -nic none
       -kernel "$kimage" -initrd "$initrd" -append "$cmdline"
