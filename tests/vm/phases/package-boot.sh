@@ -15,14 +15,16 @@
 #                            assembled under its name, the fstab line
 #                            mounted it (not the raw main), the data reads
 #                            back
+#   package-boot.sh mutate NAME  (harness /init, only for the proof that
+#                            the boot checks can fail) break the installed
+#                            system after the install:
+#       no-enable   systemctl disable remapd.service
+#       bad-fstab   the fstab line names a UUID no file system has
 #   package-boot.sh purge    (harness /init) apt-get remove, then purge:
 #                            no unit, rule, module, DKMS tree or binding left
-# PKGBOOT_MUTANT (proof that the boot checks can fail; see the host script):
-#   no-enable   the install phase disables remapd.service
-#   bad-fstab   the fstab line names a UUID no file system has
 . "$(dirname "$0")/../guest/lib.sh"
 
-phase=${1:?install, boot or purge}
+phase=${1:?install, boot, mutate or purge}
 out=${DMR_OUT:?needs --out}
 kver=$(uname -r)
 v=$(cat "$DMR_REPO/VERSION")
@@ -76,12 +78,7 @@ install)
     check "pkg0 has a remapped block" grep -q 'remapped=1' <(dmsetup status pkg0)
     remapctl remove pkg0 || die "remapctl remove pkg0"
     # What an admin writes; nofail: a missing device must not stop the boot.
-    uuid=$fsuuid
-    [[ ${PKGBOOT_MUTANT:-} == bad-fstab ]] && uuid=00000000-0000-4000-8000-000000000000
-    echo "UUID=$uuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=180s 0 2" >>/etc/fstab
-    if [[ ${PKGBOOT_MUTANT:-} == no-enable ]]; then
-        systemctl disable remapd.service || die "mutant: systemctl disable"
-    fi
+    echo "UUID=$fsuuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=180s 0 2" >>/etc/fstab
     echo installed >"$out/install.ok"
     ;;
 
@@ -124,6 +121,22 @@ boot)
     systemctl --no-pager list-units --failed || true
     # The hand-off to the purge phase: only when every check passed.
     ((_dmr_failures)) || echo booted >"$out/boot.ok"
+    ;;
+
+mutate)
+    [[ -f $out/install.ok ]] || die "the install phase did not finish"
+    case ${2:-} in
+        no-enable)
+            systemctl disable remapd.service || die "systemctl disable remapd.service"
+            check "mutant: remapd.service disabled" test ! -e "$enable_link"
+            ;;
+        bad-fstab)
+            sed -i "s|^UUID=$(cat "$out/fsuuid") |UUID=00000000-0000-4000-8000-000000000000 |" /etc/fstab
+            check "mutant: the fstab line names another UUID" \
+                grep -q '^UUID=00000000-0000-4000-8000-000000000000 /mnt/pkg0 ' /etc/fstab
+            ;;
+        *) die "unknown mutant ${2:-}" ;;
+    esac
     ;;
 
 purge)

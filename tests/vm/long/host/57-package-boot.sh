@@ -17,9 +17,10 @@
 # the systemd boot also must show remapd.service and the mount started on
 # the console.  Slow under TCG: DKMS compiles the module in phase 1.
 #
-# Knobs: PKGBOOT_MUTANT=no-enable|bad-fstab breaks the install (remapd not
-# enabled, an fstab UUID no file system has): the boot phase must fail, and
-# this script then exits 0 only if it did (prints "mutant caught").
+# Knobs: PKGBOOT_MUTANT=no-enable|bad-fstab breaks the installed system in
+# one more harness boot before the systemd boot (remapd disabled, an fstab
+# UUID no file system has): the boot phase must fail, and this script then
+# exits 0 only if it did (prints "mutant caught").
 # PKGBOOT_WORK=DIR keeps the images and logs in DIR (default: a temporary
 # directory, deleted), PKGBOOT_FROM=boot|purge starts at that phase on the
 # images of an earlier run in PKGBOOT_WORK (development: skips the DKMS
@@ -56,14 +57,18 @@ if [[ $from == install ]]; then
     mkfs.ext4 -q -F -L dmr-upper "$work/upper.img"
 fi
 
-vm() { # PHASE TIMEOUT [run-vm options]
-    local phase=$1 to=$2
+vm() { # PHASE TIMEOUT [run-vm options] [-- ARG]
+    local phase=$1 to=$2 opts=()
     shift 2
+    while (($#)) && [[ $1 != -- ]]; do
+        opts+=("$1")
+        shift
+    done
+    (($# == 0)) || shift
     "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout "$to" \
         --disk "$work/main.img" --disk "$work/spare.img" --upper "$work/upper.img" \
-        --out "$work/out" --log "$logs/57-package-boot-$phase.log" \
-        ${mutant:+--env PKGBOOT_MUTANT=$mutant} "$@" \
-        -- "$repo/tests/vm/phases/package-boot.sh" "$phase"
+        --out "$work/out" --log "$logs/57-package-boot-$phase.log" "${opts[@]}" \
+        -- "$repo/tests/vm/phases/package-boot.sh" "$phase" "$@"
 }
 phase_failed() { # PHASE
     echo "package-boot: phase $1 failed (log: $logs/57-package-boot-$1.log)"
@@ -87,6 +92,15 @@ if [[ $from == install ]]; then
 fi
 
 if [[ $from != purge ]]; then
+    if [[ -n $mutant ]]; then
+        rc=0
+        vm mutate "$short" -- "$mutant" || rc=$?
+        if ((rc != 0)); then
+            phase_failed mutate
+            exit 1
+        fi
+        echo "package-boot: mutant $mutant applied"
+    fi
     rc=0
     vm boot "$short" --systemd || rc=$?
     # The console shows systemd starting what the guest checked.
