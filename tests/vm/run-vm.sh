@@ -233,8 +233,10 @@ done
 if [[ -n $upper ]]; then
     [[ -f $upper ]] || err "no such upper image: $upper"
     f=$(realpath "$upper")
+    # The last PCI slot: probed after the --disk disks, which keep their
+    # names (vda, vdb, ...); the guest's /init finds it by its serial.
     qemu_disks+=(-drive "file=${f//,/,,},if=none,id=dmrupper,format=raw,cache=writeback"
-                 -device "virtio-blk-pci,drive=dmrupper,serial=dmr-upper")
+                 -device "virtio-blk-pci,drive=dmrupper,serial=dmr-upper,addr=0x1f")
 fi
 
 # tsc=reliable: under a loaded TCG host the clocksource watchdog sees the

@@ -6,9 +6,10 @@
 # Disks: /dev/vda = main (64 MiB), /dev/vdb = spare (32 MiB).  $DMR_OUT
 # (--out) carries what one phase hands the next.
 #   package-boot.sh install  (harness /init) dpkg -i both debs (DKMS builds
-#                            the module), remapctl create pkg0 on vda+vdb,
-#                            ext4 on it, one block remapped, data written,
-#                            an fstab line by UUID= for /mnt/pkg0
+#                            the module)
+#   package-boot.sh setup    (harness /init) remapctl create pkg0 on
+#                            vda+vdb, ext4 on it, one block remapped, data
+#                            written, an fstab line by UUID= for /mnt/pkg0
 #   package-boot.sh boot     (run-vm.sh --systemd: systemd is PID 1) udev
 #                            marked the spare and claimed the main,
 #                            remapd.service (Type=notify) is active, pkg0 is
@@ -24,7 +25,7 @@
 #                            no unit, rule, module, DKMS tree or binding left
 . "$(dirname "$0")/../guest/lib.sh"
 
-phase=${1:?install, boot, mutate or purge}
+phase=${1:?install, setup, mutate, boot or purge}
 out=${DMR_OUT:?needs --out}
 kver=$(uname -r)
 v=$(cat "$DMR_REPO/VERSION")
@@ -32,6 +33,10 @@ debdir=${DMR_DEB_DIR:-$DMR_REPO/build/deb}
 main=/dev/vda
 spare=/dev/vdb
 mnt=/mnt/pkg0
+for d in vda vdb; do
+    [[ $(cat /sys/block/$d/serial 2>/dev/null) != dmr-upper ]] ||
+        die "/dev/$d is the overlay upper disk, not a test disk"
+done
 unit=/lib/systemd/system/remapd.service
 enable_link=/etc/systemd/system/sysinit.target.wants/remapd.service
 
@@ -57,6 +62,11 @@ install)
     # DKMS installed.
     dpkg -L dm-remap-v4-dkms dm-remap-v4-tools >"$out/owned"
     modinfo -n dm-remap-v4 >"$out/module" || die "modinfo -n dm-remap-v4 after the install"
+    ((_dmr_failures)) || echo installed >"$out/install.ok"
+    ;;
+
+setup)
+    [[ -f $out/install.ok ]] || die "the install phase did not finish"
     modprobe dm-remap-v4 || die "modprobe dm-remap-v4"
 
     remapctl create --main "$main" --spare "$spare" --name pkg0 || die "remapctl create pkg0"
@@ -79,11 +89,11 @@ install)
     remapctl remove pkg0 || die "remapctl remove pkg0"
     # What an admin writes; nofail: a missing device must not stop the boot.
     echo "UUID=$fsuuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=180s 0 2" >>/etc/fstab
-    echo installed >"$out/install.ok"
+    echo "set up" >"$out/setup.ok"
     ;;
 
 boot)
-    [[ -f $out/install.ok ]] || die "the install phase did not finish"
+    [[ -f $out/setup.ok ]] || die "the setup phase did not finish"
     check "PID 1 is systemd" test "$(cat /proc/1/comm)" = systemd
     # nofail: local-fs.target does not wait for the mount; wait here, as
     # long as the device timeout in the fstab line.
@@ -124,7 +134,7 @@ boot)
     ;;
 
 mutate)
-    [[ -f $out/install.ok ]] || die "the install phase did not finish"
+    [[ -f $out/setup.ok ]] || die "the setup phase did not finish"
     case ${2:-} in
         no-enable)
             systemctl disable remapd.service || die "systemctl disable remapd.service"

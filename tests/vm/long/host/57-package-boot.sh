@@ -4,8 +4,8 @@
 # boots of one guest whose root overlay keeps its changes on an ext4 image
 # (run-vm.sh --upper), with a 64 MiB main and a 32 MiB spare virtio disk.
 #   1. install (harness /init): dpkg -i of build/deb/*.deb, DKMS builds the
-#      module; remapctl create pkg0, ext4 on it, data, one remapped block,
-#      an /etc/fstab line by UUID= (nofail);
+#      module;  setup (harness /init): remapctl create pkg0, ext4 on it,
+#      data, one remapped block, an /etc/fstab line by UUID= (nofail);
 #   2. boot (run-vm.sh --systemd: systemd is PID 1, udev runs our rules,
 #      every enabled sysinit unit starts): remapd.service (Type=notify) is
 #      active, pkg0 is assembled under its name, the fstab line mounted it,
@@ -24,8 +24,9 @@
 # PKGBOOT_WORK=DIR keeps the images and logs in DIR (default: a temporary
 # directory, deleted), PKGBOOT_FROM=boot|purge starts at that phase on the
 # images of an earlier run in PKGBOOT_WORK (development: skips the DKMS
-# build); PKGBOOT_SNAPSHOT=1 copies the images after the install to
-# DIR/after-install.
+# build; PKGBOOT_FROM=setup makes new main and spare images);
+# PKGBOOT_SNAPSHOT=1 copies the images after the setup to
+# DIR/after-setup.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../../.." && pwd -P)
@@ -46,16 +47,24 @@ else
 fi
 logs=$repo/build/vm/logs/$kver
 mkdir -p "$logs"
-if [[ $from == install ]]; then
-    rm -rf "$work/out"
-    mkdir -p "$work/out"
-    truncate -s 0 "$work/main.img" "$work/spare.img" "$work/upper.img"
-    truncate -s 64M "$work/main.img"
-    truncate -s 32M "$work/spare.img"
-    # The guest's installed packages, DKMS tree and /etc live here.
-    truncate -s 4G "$work/upper.img"
-    mkfs.ext4 -q -F -L dmr-upper "$work/upper.img"
-fi
+case $from in
+    install)
+        rm -rf "$work/out"
+        mkdir -p "$work/out"
+        # The guest's installed packages, DKMS tree and /etc live here.
+        truncate -s 0 "$work/upper.img"
+        truncate -s 4G "$work/upper.img"
+        mkfs.ext4 -q -F -L dmr-upper "$work/upper.img"
+        ;&
+    setup)
+        truncate -s 0 "$work/main.img" "$work/spare.img"
+        truncate -s 64M "$work/main.img"
+        truncate -s 32M "$work/spare.img"
+        rm -f "$work/out/setup.ok" "$work/out/boot.ok"
+        ;;
+    boot | purge) ;;
+    *) echo "package-boot: PKGBOOT_FROM must be install, setup, boot or purge" >&2; exit 2 ;;
+esac
 
 vm() { # PHASE TIMEOUT [run-vm options] [-- ARG]
     local phase=$1 to=$2 opts=()
@@ -84,10 +93,20 @@ if [[ $from == install ]]; then
         phase_failed install
         exit 1
     fi
-    echo "package-boot: installed, pkg0 made, fstab line added"
+    echo "package-boot: installed (DKMS built the module)"
+fi
+if [[ $from == install || $from == setup ]]; then
+    rc=0
+    vm setup "$short" || rc=$?
+    if ((rc != 0)) || [[ ! -f $work/out/setup.ok ]]; then
+        phase_failed setup
+        exit 1
+    fi
+    echo "package-boot: pkg0 made, ext4 with data on it, fstab line added"
     if [[ -n ${PKGBOOT_SNAPSHOT:-} ]]; then
-        mkdir -p "$work/after-install"
-        cp -a --sparse=always "$work"/*.img "$work/out" "$work/after-install/"
+        rm -rf "$work/after-setup"
+        mkdir -p "$work/after-setup"
+        cp -a --sparse=always "$work"/*.img "$work/out" "$work/after-setup/"
     fi
 fi
 
