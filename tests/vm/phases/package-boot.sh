@@ -110,6 +110,13 @@ boot)
     # Type=notify: active only after remapd's READY=1.
     check "remapd.service was started by sysinit.target (enabled)" \
         grep -qx 'remapd.service' <(systemctl list-dependencies --plain --no-pager sysinit.target | sed 's/^ *//')
+    # An early unit with the wrong implicit dependencies makes a cycle that
+    # systemd breaks by dropping some other job (PrivateTmp=yes did).
+    journalctl --no-pager -b | grep -a -A4 'Found ordering cycle' || true
+    check "no ordering cycle in this boot's journal" \
+        bash -c "! journalctl --no-pager -b | grep -aq 'Found ordering cycle'"
+    check "systemd-tmpfiles-setup.service ran" \
+        test "$(systemctl is-active systemd-tmpfiles-setup.service)" = active
     check "pkg0 is assembled under its name" dmsetup info pkg0
     check "pkg0's DM UUID is a remap-v4 pair" grep -q '^DMREMAP4-' <(dmsetup info -c --noheadings -o uuid pkg0 2>/dev/null)
     check "pkg0 keeps its remapped block" grep -q 'remapped=1' <(dmsetup status pkg0 2>/dev/null)
@@ -123,8 +130,8 @@ boot)
         test "$(readlink -f "/dev/disk/by-uuid/$fsuuid")" = "$(readlink -f /dev/mapper/pkg0)"
     check "the fstab line mounted $mnt" findmnt -n "$mnt"
     check "systemd mounted it (mnt-pkg0.mount active)" test "$(systemctl is-active mnt-pkg0.mount)" = active
-    src=$(findmnt -n -o MAJ:MIN "$mnt" 2>/dev/null || true)
-    want=$(dmsetup info -c --noheadings -o major,minor --separator : pkg0 2>/dev/null || true)
+    src=$(findmnt -n -o MAJ:MIN "$mnt" 2>/dev/null | tr -d ' ' || true)
+    want=$(dmsetup info -c --noheadings -o major,minor --separator : pkg0 2>/dev/null | tr -d ' ' || true)
     check "$mnt is on pkg0 ($src = $want), not on the raw main" test -n "$src" -a "$src" = "$want"
     got=$(md5sum <"$mnt/data.bin" 2>/dev/null | cut -d' ' -f1 || true)
     check "the data written before the reboot reads back" test "$got" = "$(cat "$out/md5")"
