@@ -175,7 +175,7 @@ purge)
         check "$p is not known to dpkg" test -z "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -v not-installed)"
     done
     left=$(while read -r f; do
-        [[ -e $f && ! -d $f ]] && echo "$f"
+        if [[ -e $f && ! -d $f ]]; then echo "$f"; fi
     done <"$out/owned")
     [[ -z $left ]] || sed 's/^/left: /' <<<"$left"
     check "no file of the packages left ($(wc -l <"$out/owned") paths)" test -z "$left"
