@@ -16,7 +16,11 @@
 #     and the commit-ordering mutants, must fail the crash-replay test;
 #   * the package test (tests/vm/long/56-package.sh, 10-25 min per kernel:
 #     DKMS compiles the module under TCG) on the debs of tools/build-deb.sh,
-#     built once first.
+#     built once first;
+#   * the packages on a machine that reboots under systemd as PID 1
+#     (tests/vm/long/host/57-package-boot.sh, three boots per kernel: install
+#     with DKMS, a systemd boot that assembles and mounts the remap device
+#     from fstab, remove + purge), on the same debs.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +79,10 @@ for kver in "${kernels[@]}"; do
     rc=$deb_rc
     ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/56-package.sh || rc=$?
     result "$kver package install/purge" $rc
+    echo "=== $kver: the packages across a systemd boot"
+    rc=$deb_rc
+    ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/57-package-boot.sh || rc=$?
+    result "$kver package systemd boot" $rc
 done
 
 echo "$passed passed, $failed failed"

@@ -75,13 +75,22 @@ resolve() {
 for m in "${wanted[@]}"; do
     resolve "$m"
 done
+nbase=${#order[@]}
+# ext4 for a persistent overlay upper (dmr.upper, run-vm.sh --upper),
+# loaded only then: ext4 and jbd2 want crc32c at mount time (softdep).
+for m in crc32c_generic ext4; do
+    resolve "$m"
+done
 
 # busybox insmod cannot load compressed modules: decompress them here.
 i=0
 for entry in "${order[@]}"; do
     name=${entry%%:*}
     path=${entry#*:}
-    dst=$(printf '%s/mods/%02d-%s.ko' "$stage" "$i" "$name")
+    dir=mods
+    ((i < nbase)) || dir=mods-ext4
+    mkdir -p "$stage/$dir"
+    dst=$(printf '%s/%s/%02d-%s.ko' "$stage" "$dir" "$i" "$name")
     case $path in
         *.ko.xz) xz -dc "$path" >"$dst" ;;
         *.ko.zst) zstd -q -dc "$path" >"$dst" ;;
@@ -138,9 +147,13 @@ for m in /mods/*.ko; do
 done
 
 JOB=
+UPPER=
+SYSTEMD=
 for w in $(cat /proc/cmdline); do
     case $w in
         dmr.job=*) JOB=${w#dmr.job=} ;;
+        dmr.upper=*) UPPER=${w#dmr.upper=} ;;
+        dmr.systemd=1) SYSTEMD=1 ;;
     esac
 done
 [ -n "$JOB" ] || die "no dmr.job= on the kernel command line"
@@ -156,7 +169,24 @@ conf=/lower${JOB%/*}/vm.conf
 [ -f "$conf" ] && . "$conf"
 
 # Writable root: host root as the read-only lower layer, RAM as upper.
-mount -t tmpfs -o mode=0755 tmpfs /rw || die "mount tmpfs /rw"
+if [ -n "$UPPER" ]; then
+    # dmr.upper=<serial>: the overlay upper on the virtio disk with that
+    # serial (an ext4 image, run-vm.sh --upper), so what a boot changes in
+    # the guest's root persists to the next boot on the same image.
+    for m in /mods-ext4/*.ko; do
+        insmod "$m" || die "insmod $m"
+    done
+    dev=
+    for s in /sys/block/vd*/serial; do
+        [ "$(cat "$s" 2>/dev/null)" = "$UPPER" ] || continue
+        dev=${s%/serial}
+        dev=/dev/${dev##*/}
+    done
+    [ -n "$dev" ] || die "no virtio disk with serial $UPPER"
+    mount -t ext4 "$dev" /rw || die "mount $dev (serial $UPPER) at /rw"
+else
+    mount -t tmpfs -o mode=0755 tmpfs /rw || die "mount tmpfs /rw"
+fi
 mkdir -p /rw/upper /rw/work
 mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot \
     || die "mount overlay"
@@ -201,6 +231,63 @@ done
 # Report hung tasks well before the host-side timeout fires.
 [ -w /proc/sys/kernel/hung_task_timeout_secs ] && echo 60 >/proc/sys/kernel/hung_task_timeout_secs
 
+if [ -n "$SYSTEMD" ]; then
+    # dmr.systemd=1: boot the guest's systemd as PID 1 on the overlay root,
+    # into dmr-vm.target (basic.target: udev, fstab, every enabled sysinit
+    # unit) plus dmr-vm-job.service, which runs the job, prints the same
+    # protocol as finish() and powers off through systemd.
+    # systemd believes it is in a container when it sees the host's
+    # /.dockerenv, and then ignores the kernel command line.
+    rm -f $R/.dockerenv
+    mkdir -p $R/etc/dmr-vm $R/etc/systemd/system || die "mkdir $R/etc/dmr-vm"
+    cat >$R/etc/dmr-vm/run-job <<'RUNJOB'
+#!/bin/bash
+# dmr-vm-job.service (written by the test VM's /init): the job, then the
+# run-vm.sh protocol on the console, then a clean systemd poweroff.
+bash "$1" </dev/null
+rc=$?
+echo 1 >/proc/sys/kernel/printk
+sync
+echo
+echo "===== DMR DMESG BEGIN ====="
+dmesg --kernel
+echo "===== DMR DMESG END ====="
+echo "DMR_EXIT=$rc"
+systemctl --no-block poweroff
+RUNJOB
+    cat >$R/etc/systemd/system/dmr-vm.target <<'TARGET'
+[Unit]
+Description=dm-remap test VM: the basic system and the test job
+Requires=basic.target
+After=basic.target
+Wants=dmr-vm-job.service
+AllowIsolate=yes
+TARGET
+    cat >$R/etc/systemd/system/dmr-vm-job.service <<UNIT
+[Unit]
+Description=dm-remap test VM job $JOB
+After=basic.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash /etc/dmr-vm/run-job $JOB
+StandardInput=null
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/console
+TimeoutStartSec=infinity
+UNIT
+    # Timers and time sync of the host's installation: nothing to do in a
+    # test VM without network, and a timer firing mid-test would add load.
+    for u in apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer \
+             fstrim.timer dpkg-db-backup.timer systemd-timesyncd.service; do
+        ln -sf /dev/null $R/etc/systemd/system/$u
+    done
+    echo "DMR-INIT: boot done after $(cut -d' ' -f1 /proc/uptime)s, starting systemd for $JOB"
+    sync
+    exec switch_root $R /lib/systemd/systemd --unit=dmr-vm.target
+    die "switch_root $R /lib/systemd/systemd"
+fi
 echo "DMR-INIT: boot done after $(cut -d' ' -f1 /proc/uptime)s, running $JOB"
 chroot $R /bin/bash "$JOB" </dev/null
 finish $?

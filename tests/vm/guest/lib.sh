@@ -8,7 +8,9 @@
 # Sizes and offsets are in 512-byte sectors unless the name says MB.
 set -euo pipefail
 
-export DM_DISABLE_UDEV=1 # no udev in the VM: dmsetup creates /dev/mapper nodes
+# No udev in the VM (dmsetup creates /dev/mapper nodes), except in a
+# systemd boot (run-vm.sh --systemd), where systemd-udevd runs.
+[[ -n ${DMR_SYSTEMD:-} ]] || export DM_DISABLE_UDEV=1
 
 DMR_TEST=${DMR_TEST:-$(basename "$0" .sh)}
 # Teardown registry: one "<kind> <what>" line per object the helpers

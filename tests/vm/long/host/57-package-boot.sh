@@ -1,0 +1,152 @@
+#!/bin/bash
+# vm-timeout: 2700
+# The Debian packages on a machine that reboots under real systemd: three
+# boots of one guest whose root overlay keeps its changes on an ext4 image
+# (run-vm.sh --upper), with a 64 MiB main and a 32 MiB spare virtio disk.
+#   1. install (harness /init): dpkg -i of build/deb/*.deb, DKMS builds the
+#      module;  setup (harness /init): remapctl create pkg0, ext4 on it,
+#      data, one remapped block, an /etc/fstab line by UUID= (nofail);
+#   2. boot (run-vm.sh --systemd: systemd is PID 1, udev runs our rules,
+#      every enabled sysinit unit starts): remapd.service (Type=notify) is
+#      active, pkg0 is assembled under its name, the fstab line mounted it,
+#      not the raw main, and the data reads back; then systemd powers off;
+#   3. purge (harness /init): apt-get remove, then purge, leave no unit,
+#      rule, module, DKMS tree or binding.
+# The guest half: tests/vm/phases/package-boot.sh.  A phase passes when
+# run-vm.sh reports exit 0 and its hand-off file is in the out directory;
+# the systemd boot also must show remapd.service and the mount started on
+# the console.  Slow under TCG: DKMS compiles the module in phase 1.
+#
+# Knobs: PKGBOOT_MUTANT=no-enable|bad-fstab breaks the installed system in
+# one more harness boot before the systemd boot (remapd disabled, an fstab
+# UUID no file system has): the boot phase must fail, and this script then
+# exits 0 only if it did (prints "mutant caught").
+# PKGBOOT_WORK=DIR keeps the images and logs in DIR (default: a temporary
+# directory, deleted), PKGBOOT_FROM=boot|purge starts at that phase on the
+# images of an earlier run in PKGBOOT_WORK (development: skips the DKMS
+# build; PKGBOOT_FROM=setup makes new main and spare images);
+# PKGBOOT_SNAPSHOT=1 copies the images after the setup to
+# DIR/after-setup.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd -P)
+repo=$(cd "$here/../../../.." && pwd -P)
+kver=${KVER:?KVER must name the kernel to boot}
+mutant=${PKGBOOT_MUTANT:-}
+case $mutant in
+    '' | no-enable | bad-fstab) ;;
+    *) echo "package-boot: unknown PKGBOOT_MUTANT=$mutant" >&2; exit 2 ;;
+esac
+from=${PKGBOOT_FROM:-install}
+mkdir -p "$repo/build/vm/tmp"
+if [[ -n ${PKGBOOT_WORK:-} ]]; then
+    work=$PKGBOOT_WORK
+    mkdir -p "$work"
+else
+    work=$(mktemp -d "$repo/build/vm/tmp/pkgboot.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+fi
+logs=$repo/build/vm/logs/$kver
+mkdir -p "$logs"
+case $from in
+    install)
+        rm -rf "$work/out"
+        mkdir -p "$work/out"
+        # The guest's installed packages, DKMS tree and /etc live here.
+        truncate -s 0 "$work/upper.img"
+        truncate -s 4G "$work/upper.img"
+        mkfs.ext4 -q -F -L dmr-upper "$work/upper.img"
+        ;&
+    setup)
+        truncate -s 0 "$work/main.img" "$work/spare.img"
+        truncate -s 64M "$work/main.img"
+        truncate -s 32M "$work/spare.img"
+        rm -f "$work/out/setup.ok" "$work/out/boot.ok"
+        ;;
+    boot | purge) ;;
+    *) echo "package-boot: PKGBOOT_FROM must be install, setup, boot or purge" >&2; exit 2 ;;
+esac
+
+vm() { # PHASE TIMEOUT [run-vm options] [-- ARG]
+    local phase=$1 to=$2 opts=()
+    shift 2
+    while (($#)) && [[ $1 != -- ]]; do
+        opts+=("$1")
+        shift
+    done
+    (($# == 0)) || shift
+    "$repo/tests/vm/run-vm.sh" --kernel "$kver" --quiet --timeout "$to" \
+        --disk "$work/main.img" --disk "$work/spare.img" --upper "$work/upper.img" \
+        --out "$work/out" --log "$logs/57-package-boot-$phase.log" "${opts[@]}" \
+        -- "$repo/tests/vm/phases/package-boot.sh" "$phase" "$@"
+}
+phase_failed() { # PHASE
+    echo "package-boot: phase $1 failed (log: $logs/57-package-boot-$1.log)"
+    grep -a -e 'FAIL:' -e 'FATAL:' "$logs/57-package-boot-$1.log" | head -n 30 || true
+}
+
+timeout_s=${VM_TIMEOUT:-2700}
+short=$((timeout_s < 900 ? timeout_s : 900))
+if [[ $from == install ]]; then
+    rc=0
+    vm install "$timeout_s" || rc=$?
+    if ((rc != 0)) || [[ ! -f $work/out/install.ok ]]; then
+        phase_failed install
+        exit 1
+    fi
+    echo "package-boot: installed (DKMS built the module)"
+fi
+if [[ $from == install || $from == setup ]]; then
+    rc=0
+    vm setup "$short" || rc=$?
+    if ((rc != 0)) || [[ ! -f $work/out/setup.ok ]]; then
+        phase_failed setup
+        exit 1
+    fi
+    echo "package-boot: pkg0 made, ext4 with data on it, fstab line added"
+    if [[ -n ${PKGBOOT_SNAPSHOT:-} ]]; then
+        rm -rf "$work/after-setup"
+        mkdir -p "$work/after-setup"
+        cp -a --sparse=always "$work"/*.img "$work/out" "$work/after-setup/"
+    fi
+fi
+
+if [[ $from != purge ]]; then
+    if [[ -n $mutant ]]; then
+        rc=0
+        vm mutate "$short" -- "$mutant" || rc=$?
+        if ((rc != 0)); then
+            phase_failed mutate
+            exit 1
+        fi
+        echo "package-boot: mutant $mutant applied"
+    fi
+    rc=0
+    vm boot "$short" --systemd || rc=$?
+    # The console shows systemd starting what the guest checked.
+    console=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/57-package-boot-boot.log")
+    seen=1
+    grep -aq 'Started remapd.service' <<<"$console" || seen=0
+    grep -aq 'Mounted mnt-pkg0.mount' <<<"$console" || seen=0
+    if ((rc != 0)) || [[ ! -f $work/out/boot.ok ]] || ((seen == 0)); then
+        phase_failed boot
+        ((seen)) || echo "package-boot: the console does not show remapd.service and mnt-pkg0.mount started"
+        if [[ -n $mutant ]]; then
+            echo "package-boot: mutant $mutant caught by the boot phase"
+            exit 0
+        fi
+        exit 1
+    fi
+    if [[ -n $mutant ]]; then
+        echo "package-boot: mutant $mutant NOT caught: the boot phase passed"
+        exit 1
+    fi
+    echo "package-boot: systemd boot: remapd active, pkg0 assembled and mounted from fstab, data intact"
+fi
+
+rc=0
+vm purge "$short" || rc=$?
+if ((rc != 0)); then
+    phase_failed purge
+    exit 1
+fi
+echo "package-boot: remove and purge leave nothing behind"
