@@ -23,7 +23,7 @@
 #     from fstab, remove + purge), on the same debs.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 mkdir -p build
 passed=0
 failed=0

@@ -18,6 +18,7 @@
 # The guest's root is the host root under a RAM overlay, so dpkg changes the
 # guest only.  Slow under TCG: DKMS compiles the module in the guest (on
 # 6.1 twice: DKMS also builds for the newest installed kernel).
+# shellcheck source-path=SCRIPTDIR source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
 
 kver=$(uname -r)

@@ -23,6 +23,7 @@
 #       bad-fstab   the fstab line names a UUID no file system has
 #   package-boot.sh purge    (harness /init) apt-get remove, then purge:
 #                            no unit, rule, module, DKMS tree or binding left
+# shellcheck source-path=SCRIPTDIR source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
 
 phase=${1:?install, setup, mutate, boot or purge}
