@@ -68,6 +68,20 @@ remap::Config Daemon::read_config() const
 	return remap::load_config_or_defaults(opts_.config_path, opts_.config_explicit);
 }
 
+bool Daemon::load_config()
+{
+	try {
+		cfg_ = read_config();
+		return true;
+	} catch (const remap::ConfigError &e) {
+		for (const auto &p : e.problems())
+			spdlog::error("{}", p);
+	} catch (const remap::Error &e) {
+		spdlog::error("{}", e.what());
+	}
+	return false;
+}
+
 void Daemon::apply_log_level()
 {
 	if (opts_.verbose >= 2)
@@ -257,16 +271,8 @@ void Daemon::write_metrics()
 
 int Daemon::test_hook()
 {
-	try {
-		cfg_ = read_config();
-	} catch (const remap::ConfigError &e) {
-		for (const auto &p : e.problems())
-			spdlog::error("{}", p);
+	if (!load_config())
 		return 1;
-	} catch (const remap::Error &e) {
-		spdlog::error("{}", e.what());
-		return 1;
-	}
 	if (cfg_.hook.empty() && cfg_.mail_to.empty()) {
 		spdlog::error("no hook configured in {}: nothing to test (set hook = /path/to/program "
 			      "or mail_to = address)",
@@ -311,16 +317,8 @@ int Daemon::test_hook()
 
 int Daemon::run()
 {
-	try {
-		cfg_ = read_config();
-	} catch (const remap::ConfigError &e) {
-		for (const auto &p : e.problems())
-			spdlog::error("{}", p);
+	if (!load_config())
 		return 1;
-	} catch (const remap::Error &e) {
-		spdlog::error("{}", e.what());
-		return 1;
-	}
 	apply_log_level();
 	if (!remap::SysfsTree().present())
 		spdlog::info("{} not present (module not loaded or without sysfs support): assuming auto_discovery=1",

@@ -38,6 +38,8 @@ public:
 private:
 	// Reads the config file (defaults if the default path does not exist).
 	remap::Config read_config() const;
+	// read_config() into cfg_; on an error logs each problem and returns false.
+	bool load_config();
 	void apply_log_level();
 	void reload();
 	bool assembly_allowed() const;

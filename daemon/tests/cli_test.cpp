@@ -16,30 +16,18 @@
 
 #include "remap/spare_format.hpp"
 #include "remap/spare_metadata.hpp"
+#include "run_command.hpp"
 #include "temp_file.hpp"
 
 using namespace remap;
 
 namespace {
 
-struct Result {
-	int code = -1;
-	std::string out;
-	std::string err;
-};
+using Result = CommandResult;
 
 Result remapctl(const std::string &args)
 {
-	TempFile out, err;
-	std::string cmd = std::string(REMAPCTL_PATH) + " " + args + " >" + out.path() + " 2>" + err.path();
-	int st = std::system(cmd.c_str());
-	Result r;
-	r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	auto o = out.contents();
-	auto e = err.contents();
-	r.out.assign(o.begin(), o.end());
-	r.err.assign(e.begin(), e.end());
-	return r;
+	return run_command(std::string(REMAPCTL_PATH) + " " + args);
 }
 
 std::size_t lines(const std::string &s)
@@ -149,16 +137,7 @@ namespace {
 
 Result remapd(const std::string &args)
 {
-	TempFile out, err;
-	std::string cmd = std::string(REMAPD_PATH) + " " + args + " >" + out.path() + " 2>" + err.path();
-	int st = std::system(cmd.c_str());
-	Result r;
-	r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	auto o = out.contents();
-	auto e = err.contents();
-	r.out.assign(o.begin(), o.end());
-	r.err.assign(e.begin(), e.end());
-	return r;
+	return run_command(std::string(REMAPD_PATH) + " " + args);
 }
 
 bool has(const std::string &text, const std::string &part)

@@ -14,6 +14,7 @@
 
 #include "remap/main_claim.hpp"
 #include "remap/udev_handles.hpp"
+#include "run_command.hpp"
 #include "temp_file.hpp"
 
 using namespace remap;
@@ -22,25 +23,11 @@ namespace {
 
 const std::string kUuid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 
-struct Result {
-	int code = -1;
-	std::string out;
-	std::string err;
-};
+using Result = CommandResult;
 
 Result udev_claim(const std::string &bindings, const std::string &dev)
 {
-	TempFile out, err;
-	std::string cmd = "DM_REMAP_BINDINGS='" + bindings + "' " + REMAPCTL_PATH + " udev-claim '" + dev +
-			  "' >" + out.path() + " 2>" + err.path();
-	int st = std::system(cmd.c_str());
-	Result r;
-	r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	auto o = out.contents();
-	auto e = err.contents();
-	r.out.assign(o.begin(), o.end());
-	r.err.assign(e.begin(), e.end());
-	return r;
+	return run_command("DM_REMAP_BINDINGS='" + bindings + "' " + REMAPCTL_PATH + " udev-claim '" + dev + "'");
 }
 
 // Some block device node, or "" if the machine shows none.
