@@ -86,23 +86,20 @@ phase_failed() { # PHASE
 
 timeout_s=${VM_TIMEOUT:-2700}
 short=$((timeout_s < 900 ? timeout_s : 900))
-if [[ $from == install ]]; then
-    rc=0
-    vm install "$timeout_s" || rc=$?
-    if ((rc != 0)) || [[ ! -f $work/out/install.ok ]]; then
-        phase_failed install
+run_phase() { # PHASE TIMEOUT DONE-MESSAGE: must exit 0 and leave out/PHASE.ok
+    local rc=0
+    vm "$1" "$2" || rc=$?
+    if ((rc != 0)) || [[ ! -f $work/out/$1.ok ]]; then
+        phase_failed "$1"
         exit 1
     fi
-    echo "package-boot: installed (DKMS built the module)"
+    echo "package-boot: $3"
+}
+if [[ $from == install ]]; then
+    run_phase install "$timeout_s" "installed (DKMS built the module)"
 fi
 if [[ $from == install || $from == setup ]]; then
-    rc=0
-    vm setup "$short" || rc=$?
-    if ((rc != 0)) || [[ ! -f $work/out/setup.ok ]]; then
-        phase_failed setup
-        exit 1
-    fi
-    echo "package-boot: pkg0 made, ext4 with data on it, fstab line added"
+    run_phase setup "$short" "pkg0 made, ext4 with data on it, fstab line added"
     if [[ -n ${PKGBOOT_SNAPSHOT:-} ]]; then
         rm -rf "$work/after-setup"
         mkdir -p "$work/after-setup"
