@@ -27,9 +27,12 @@ cd "$(dirname "$0")/.." || exit 2
 mkdir -p build
 passed=0
 failed=0
-result() { # NAME STATUS
-    if (($2 == 0)); then echo "PASS $1"; passed=$((passed + 1)); else
-        echo "FAIL $1"; failed=$((failed + 1))
+mark=$SECONDS
+result() { # NAME STATUS: one line, with the seconds since the last result
+    local t=$((SECONDS - mark))
+    mark=$SECONDS
+    if (($2 == 0)); then echo "PASS $1 (${t}s)"; passed=$((passed + 1)); else
+        echo "FAIL $1 (${t}s)"; failed=$((failed + 1))
     fi
 }
 
@@ -46,8 +49,9 @@ tools/build-deb.sh >build/deb-long.log 2>&1 || rc=$?
 result "make deb (log: build/deb-long.log)" $rc
 deb_rc=$rc
 
-mapfile -t kernels < <(tests/vm/kernels.sh)
-for kver in "${kernels[@]}"; do
+# long_kernel KVER: every per-kernel test on KVER, one after the other.
+long_kernel() {
+    local kver=$1 rc
     echo "=== $kver: power cut, ${PC_CYCLES:-20} cycles"
     rc=0
     VM_ENV="CYCLES=${PC_CYCLES:-20}" KVER=$kver tests/vm/run-suite.sh 60-powercut || rc=$?
@@ -83,7 +87,40 @@ for kver in "${kernels[@]}"; do
     rc=$deb_rc
     ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/57-package-boot.sh || rc=$?
     result "$kver package systemd boot" $rc
-done
+}
+
+# The kernels' runs share nothing (logs, VM scratch and mutant builds are per
+# kernel or mktemp'd) and each QEMU (TCG, -smp 1) keeps one host CPU busy, so
+# with LONG_JOBS >= 2 (default: 2 if the host has 2 CPUs) all kernels run side
+# by side, each into build/long-<kernel>.log, printed when all have ended.
+mapfile -t kernels < <(tests/vm/kernels.sh)
+jobs=${LONG_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
+if ((jobs < 2 || ${#kernels[@]} < 2)); then
+    for kver in "${kernels[@]}"; do long_kernel "$kver"; done
+else
+    echo "=== ${kernels[*]}: side by side (logs: build/long-<kernel>.log)"
+    pids=()
+    for kver in "${kernels[@]}"; do
+        (
+            # shellcheck disable=SC2030 # the subshell counts its own, reported via .count
+            passed=0 failed=0 mark=$SECONDS
+            long_kernel "$kver"
+            echo "$passed $failed" >"build/long-$kver.count"
+        ) >"build/long-$kver.log" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for kver in "${kernels[@]}"; do
+        cat "build/long-$kver.log"
+        if read -r p f <"build/long-$kver.count"; then
+            # shellcheck disable=SC2031 # these are the parent's own counts
+            passed=$((passed + p)) failed=$((failed + f))
+        else
+            result "$kver (its run ended early: build/long-$kver.log)" 1
+        fi
+        rm -f "build/long-$kver.count"
+    done
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
