@@ -68,6 +68,18 @@ struct dmr_stats {
 	atomic64_t spare_errors;	/* I/O errors from the spare */
 	atomic64_t remap_failures;	/* blocks we could not remap */
 	atomic64_t remaps;		/* blocks remapped since load */
+	atomic64_t failed_reads;	/* reads that ended in an error for their caller */
+};
+
+/*
+ * Blocks remapped per hour over the last day, for the health score's growth
+ * rate (since activation).  Written under meta_lock, read without it: a
+ * status racing a remap may miss that remap.
+ */
+#define DMR_RATE_HOURS 24
+struct dmr_remap_rate {
+	u64 blocks[DMR_RATE_HOURS];	/* remapped in that hour ... */
+	u64 hour[DMR_RATE_HOURS];	/* ... which is this one (boot time / 3600) */
 };
 
 /* Tunables shared by module parameters and sysfs (dmr-params.c). */
@@ -117,7 +129,7 @@ struct dmr_scanner {
 /* Counters summed for sysfs (per device and global). */
 struct dmr_totals {
 	u64 reads, writes, remaps, remapped, pending;
-	u64 read_errors, write_errors, spare_errors;
+	u64 read_errors, write_errors, spare_errors, failed_reads;
 	u64 scans, blocks_scanned, warnings, scan_errors, suspicious, scan_ms, uptime_ms;
 };
 
@@ -137,6 +149,7 @@ struct dmr_dev {
 	int mode;			/* enum dmr_mode, READ_ONCE/WRITE_ONCE */
 	struct dmr_pcpu __percpu *pcpu;
 	struct dmr_stats stats;
+	struct dmr_remap_rate rate;
 
 	/*
 	 * Writes to [move_start, move_end) are held while a block is copied
@@ -245,6 +258,10 @@ extern struct list_head dmr_devices;
 void dmr_set_mode(struct dmr_dev *d, int mode, const char *why);
 const char *dmr_mode_name(int mode);
 unsigned int dmr_health(struct dmr_dev *d);
+void dmr_note_remaps(struct dmr_dev *d, u64 blocks);
+u64 dmr_remaps_24h(struct dmr_dev *d);
+u64 dmr_count_unreadable(struct dmr_dev *d);
+void dmr_read_failed(struct dmr_dev *d, struct bio *bio);
 void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr);
 void dmr_clear_stats(struct dmr_dev *d);
 void dmr_dev_totals(struct dmr_dev *d, struct dmr_totals *t);

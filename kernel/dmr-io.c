@@ -155,8 +155,10 @@ static int dmr_to_extent(struct dmr_dev *d, const struct dmr_extent *e,
 		return DM_MAPIO_SUBMITTED;
 	}
 	if (e->flags & DMR_EXT_UNREADABLE) {
-		if (op == REQ_OP_READ)
+		if (op == REQ_OP_READ) {
+			dmr_read_failed(d, bio);
 			return DM_MAPIO_KILL;	/* its data was lost before the remap */
+		}
 		dmr_defer_bio(d, bio);		/* write, then clear the flag durably */
 		return DM_MAPIO_SUBMITTED;
 	}
@@ -272,20 +274,26 @@ static noinline int dmr_end_io_bio(struct dmr_dev *d, struct bio *bio, blk_statu
 
 	if (io->where == DMR_TO_SPARE) {
 		atomic64_inc(&d->stats.spare_errors);
+		if (op == REQ_OP_READ)
+			dmr_read_failed(d, bio);
 		if (op_is_write(op))
 			dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
 		return DM_ENDIO_DONE;
 	}
-	if (op == REQ_OP_READ)
-		atomic64_inc(&d->stats.read_errors);
-	else
-		atomic64_inc(&d->stats.write_errors);
+	/* An operation the main does not support is no sign of a failing disk. */
+	if (*error != BLK_STS_NOTSUPP) {
+		if (op == REQ_OP_READ)
+			atomic64_inc(&d->stats.read_errors);
+		else
+			atomic64_inc(&d->stats.write_errors);
+	}
 	/* Read-ahead and fail-fast callers want the error now, not retries. */
-	if (bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK))
+	if ((bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK)) || !dmr_media_error(*error) ||
+	    (op != REQ_OP_READ && op != REQ_OP_WRITE && op != REQ_OP_WRITE_ZEROES)) {
+		if (op == REQ_OP_READ)
+			dmr_read_failed(d, bio);
 		return DM_ENDIO_DONE;
-	if (!dmr_media_error(*error) ||
-	    (op != REQ_OP_READ && op != REQ_OP_WRITE && op != REQ_OP_WRITE_ZEROES))
-		return DM_ENDIO_DONE;
+	}
 	if (op != REQ_OP_READ && d->no_auto_remap)
 		return DM_ENDIO_DONE;
 	dmr_defer_bio(d, bio);
@@ -471,6 +479,7 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 		goto fail;
 	}
 	d->meta.health.remaps_total += add.len;
+	dmr_note_remaps(d, add.len);
 	d->dirty = true;
 	mutex_unlock(&d->meta_lock);
 	atomic64_add(add.len, &d->stats.remaps);
@@ -778,6 +787,8 @@ void dmr_worker(struct work_struct *work)
 			bio->bi_status = dmr_handle_write(d, bio, io);
 			dmr_main_exit(d);
 		}
+		if (bio->bi_status && bio_op(bio) == REQ_OP_READ)
+			dmr_read_failed(d, bio);
 		bio_list_add(&done, bio);
 	}
 	/* Group commit: one metadata update for everything staged above. */
@@ -921,6 +932,7 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
 		return -ENOSPC;
 	}
 	d->meta.health.remaps_total++;
+	dmr_note_remaps(d, 1);
 	d->dirty = true;
 	atomic64_inc(&d->stats.remaps);
 	r = dmr_meta_commit(d);

@@ -288,6 +288,8 @@ void dmr_publish(struct dmr_dev *d)
 	rcu_assign_pointer(d->table, t);
 	d->cur_table = next;
 	d->publish_cookie = get_state_synchronize_rcu();
+	/* Remaps or pending blocks changed: wake dm event waiters (remapd). */
+	schedule_work(&d->event_work);
 }
 
 /*

@@ -4,6 +4,7 @@
  *
  * /sys/kernel/dm-remap-v4/
  *   stats/global_stats         reads= writes= remaps= read_errors= write_errors= spare_errors=
+ *                              failed_reads=
  *   stats/health_stats         scans= blocks_scanned= warnings= errors= pending= suspicious=
  *                              scan_ms= overhead_pct= scan_interval_h=
  *   stats/discovery_stats      triggers= last_trigger= active_devices=
@@ -93,9 +94,9 @@ static ssize_t global_stats_show(struct kobject *k, struct kobj_attribute *a, ch
 	mutex_lock(&dmr_devices_lock);
 	dmr_global_totals(&t, &active);
 	mutex_unlock(&dmr_devices_lock);
-	return sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu read_errors=%llu write_errors=%llu spare_errors=%llu\n",
+	return sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu read_errors=%llu write_errors=%llu spare_errors=%llu failed_reads=%llu\n",
 			  t.reads, t.writes, t.remaps, t.read_errors, t.write_errors,
-			  t.spare_errors);
+			  t.spare_errors, t.failed_reads);
 }
 
 static ssize_t health_stats_show(struct kobject *k, struct kobj_attribute *a, char *buf)
@@ -346,10 +347,10 @@ static ssize_t dmr_emit_stats(struct dmr_dev *d, char *buf)
 	struct dmr_totals t;
 
 	dmr_dev_totals(d, &t);
-	return sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu remapped=%llu pending=%llu read_errors=%llu write_errors=%llu spare_errors=%llu mode=%s\n",
+	return sysfs_emit(buf, "reads=%llu writes=%llu remaps=%llu remapped=%llu pending=%llu read_errors=%llu write_errors=%llu spare_errors=%llu mode=%s failed_reads=%llu\n",
 			  t.reads, t.writes, t.remaps, t.remapped, t.pending,
 			  t.read_errors, t.write_errors, t.spare_errors,
-			  dmr_mode_name(dmr_mode(d)));
+			  dmr_mode_name(dmr_mode(d)), t.failed_reads);
 }
 
 /* The dm device's current name (it follows `dmsetup rename`). */

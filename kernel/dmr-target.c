@@ -86,6 +86,63 @@ void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr
 	rcu_read_unlock();
 }
 
+/* Remapped blocks whose data was lost before the remap: reads fail until written. */
+u64 dmr_count_unreadable(struct dmr_dev *d)
+{
+	const struct dmr_table *t;
+	u64 n;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	n = dmr_ext_count_flagged(t->ext, t->nr, DMR_EXT_UNREADABLE);
+	rcu_read_unlock();
+	return n;
+}
+
+/* The hour slot of "now" (boot time, so it counts suspend and never goes back). */
+static u64 dmr_rate_hour(void)
+{
+	return div_u64(ktime_get_boottime_seconds(), 3600);
+}
+
+/* Count blocks just remapped in this hour's slot.  meta_lock held. */
+void dmr_note_remaps(struct dmr_dev *d, u64 blocks)
+{
+	u64 now = dmr_rate_hour();
+	u32 i;
+
+	div_u64_rem(now, DMR_RATE_HOURS, &i);
+	if (d->rate.hour[i] != now) {
+		WRITE_ONCE(d->rate.blocks[i], 0);
+		WRITE_ONCE(d->rate.hour[i], now);
+	}
+	WRITE_ONCE(d->rate.blocks[i], d->rate.blocks[i] + blocks);
+}
+
+/* Blocks remapped in the last 24 hours (the current hour and 23 before). */
+u64 dmr_remaps_24h(struct dmr_dev *d)
+{
+	u64 now = dmr_rate_hour(), sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < DMR_RATE_HOURS; i++) {
+		u64 h = READ_ONCE(d->rate.hour[i]);
+
+		if (h <= now && now - h < DMR_RATE_HOURS)
+			sum += READ_ONCE(d->rate.blocks[i]);
+	}
+	return sum;
+}
+
+/* A read ends in an error for its caller (read-ahead does not count): an event. */
+void dmr_read_failed(struct dmr_dev *d, struct bio *bio)
+{
+	if (bio->bi_opf & REQ_RAHEAD)
+		return;
+	atomic64_inc(&d->stats.failed_reads);
+	schedule_work(&d->event_work);	/* may run in end_io: dm_table_event() sleeps */
+}
+
 unsigned int dmr_health(struct dmr_dev *d)
 {
 	u64 last = READ_ONCE(d->meta.scan.last_complete);
@@ -102,10 +159,14 @@ unsigned int dmr_health(struct dmr_dev *d)
 			(u64)READ_ONCE(dmr_settings.scan_interval_hours) * 3600 : 0,
 		.mode = dmr_mode(d),
 	};
-	u64 remapped;
 	u32 nr;
 
-	dmr_count_published(d, &remapped, &in.pending, &nr);
+	dmr_count_published(d, &in.remapped, &in.pending, &nr);
+	in.unreadable = dmr_count_unreadable(d);
+	in.remaps_24h = dmr_remaps_24h(d);
+	in.failed_reads = atomic64_read(&d->stats.failed_reads);
+	in.io_errors = atomic64_read(&d->stats.read_errors) +
+		       atomic64_read(&d->stats.write_errors);
 	return dmr_health_score(&in);
 }
 
@@ -131,6 +192,7 @@ void dmr_dev_totals(struct dmr_dev *d, struct dmr_totals *t)
 	t->read_errors = atomic64_read(&d->stats.read_errors);
 	t->write_errors = atomic64_read(&d->stats.write_errors);
 	t->spare_errors = atomic64_read(&d->stats.spare_errors);
+	t->failed_reads = atomic64_read(&d->stats.failed_reads);
 	t->scans = atomic64_read(&d->scan.scans);
 	t->blocks_scanned = atomic64_read(&d->scan.blocks);
 	t->warnings = atomic64_read(&d->scan.warnings);
@@ -150,6 +212,7 @@ void dmr_totals_add(struct dmr_totals *a, const struct dmr_totals *b)
 	a->read_errors += b->read_errors;
 	a->write_errors += b->write_errors;
 	a->spare_errors += b->spare_errors;
+	a->failed_reads += b->failed_reads;
 	a->scans += b->scans;
 	a->blocks_scanned += b->blocks_scanned;
 	a->warnings += b->warnings;
@@ -168,6 +231,7 @@ void dmr_clear_stats(struct dmr_dev *d)
 	atomic64_set(&d->stats.spare_errors, 0);
 	atomic64_set(&d->stats.remap_failures, 0);
 	atomic64_set(&d->stats.remaps, 0);
+	atomic64_set(&d->stats.failed_reads, 0);
 	atomic64_set(&d->scan.scans, 0);
 	atomic64_set(&d->scan.blocks, 0);
 	atomic64_set(&d->scan.warnings, 0);
@@ -574,6 +638,9 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
 		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
 		       prog.percent, prog.rate_kib, prog.eta);
+		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu",
+		       dmr_count_unreadable(d),
+		       (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 #include <set>
@@ -18,6 +19,7 @@
 #include "remap/sysfs_tree.hpp"
 #include "remap/version.hpp"
 #include "remap/atomic_file.hpp"
+#include "dm_event_watch.hpp"
 #include "signal_fd.hpp"
 #include "systemd_notify.hpp"
 #include "uevent_monitor.hpp"
@@ -29,6 +31,9 @@ namespace {
 // Block events come in bursts (a disk and its partitions, our own dm
 // device): rescan once they settle.
 constexpr auto kRescanDebounce = std::chrono::milliseconds(300);
+// A dm event polls the statuses at once, but not more often than this: a
+// burst of remaps or failing reads raises many events.
+constexpr auto kEventPollGap = std::chrono::milliseconds(200);
 
 std::int64_t unix_now()
 {
@@ -51,7 +56,9 @@ std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
 		{"REMAPD_HEALTH", std::to_string(s.health)},
 		{"REMAPD_REMAPPED", std::to_string(s.remapped)},
 		{"REMAPD_PENDING", std::to_string(s.pending)},
+		{"REMAPD_UNREADABLE", std::to_string(s.unreadable)},
 		{"REMAPD_READ_ERRORS", std::to_string(s.read_errors)},
+		{"REMAPD_FAILED_READS", std::to_string(s.failed_reads)},
 		{"REMAPD_WRITE_ERRORS", std::to_string(s.write_errors)},
 		{"REMAPD_MAIN_STATE", remap::main_state(s)},
 		{"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
@@ -333,7 +340,11 @@ int Daemon::run()
 	// The monitor starts before the first enumeration, so a device that
 	// appears in between is not missed.
 	UeventMonitor monitor(udev_.get());
+	DmEventWatch dm_events;
 	spdlog::info("remapd {} starting (uevents from {})", remap::version(), monitor.source());
+	if (dm_events.fd() < 0)
+		spdlog::warn("no device-mapper event wake-ups ({}): alerts wait for the next poll",
+			     dm_events.unavailable_reason());
 	rescan();
 	poll_devices();
 	hooks_.tick(Clock::now());
@@ -343,6 +354,7 @@ int Daemon::run()
 	auto now = Clock::now();
 	auto next_poll = now + std::chrono::seconds(cfg_.poll_interval_s);
 	auto next_watchdog = now;
+	auto last_poll = now;
 	bool rescan_pending = false;
 	Clock::time_point rescan_due{};
 	bool stop = false;
@@ -360,8 +372,11 @@ int Daemon::run()
 		if (wait_ms < 0)
 			wait_ms = 0;
 
-		struct pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {monitor.fd(), POLLIN, 0}};
-		int n = ::poll(fds, 2, static_cast<int>(wait_ms > 60000 ? 60000 : wait_ms));
+		// poll() skips a negative fd: without dm events, only the timer polls.
+		struct pollfd fds[3] = {{signals.fd(), POLLIN, 0},
+					{monitor.fd(), POLLIN, 0},
+					{dm_events.fd(), POLLIN, 0}};
+		int n = ::poll(fds, 3, static_cast<int>(wait_ms > 60000 ? 60000 : wait_ms));
 		if (n < 0 && errno != EINTR) {
 			spdlog::critical("poll: {}", remap::errno_text(errno));
 			return 1;
@@ -408,6 +423,14 @@ int Daemon::run()
 				}
 			}
 		}
+		if (n > 0 && (fds[2].revents & POLLIN)) {
+			dm_events.arm();  // before the statuses are read: no event lost
+			auto due = std::max(now, last_poll + kEventPollGap);
+			if (due < next_poll) {
+				spdlog::debug("device-mapper event: polling the devices");
+				next_poll = due;
+			}
+		}
 		if (stop)
 			break;
 		if (rescan_pending && now >= rescan_due) {
@@ -417,6 +440,7 @@ int Daemon::run()
 		}
 		if (now >= next_poll) {
 			poll_devices();
+			last_poll = now;
 			next_poll = now + std::chrono::seconds(cfg_.poll_interval_s);
 		}
 		hooks_.tick(Clock::now());

@@ -220,3 +220,29 @@ TEST(Alerts, DeviceFailedAndOk)
 	EXPECT_EQ(events(first.observe("r0", counters(0, 0, 0, "failed"), 0, kT)),
 		  std::vector<std::string>{"device_failed"});
 }
+
+TEST(Alerts, UnreadableNewAndReadFailedOnEachGrowth)
+{
+	auto with = [](std::uint64_t unreadable, std::uint64_t failed_reads) {
+		StatusInfo s = status(100, 0);
+		s.unreadable = unreadable;
+		s.failed_reads = failed_reads;
+		return s;
+	};
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", with(0, 0), 0, kT).empty());
+	auto a = st.observe("r0", with(2, 0), 60, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"unreadable_new"});
+	EXPECT_NE(a[0].message.find("r0: 2 new unreadable block(s), 2 in all"), std::string::npos)
+		<< a[0].message;
+	a = st.observe("r0", with(2, 3), 120, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"read_failed"});
+	EXPECT_NE(a[0].message.find("r0: 3 read(s) ended in an error for the application"),
+		  std::string::npos)
+		<< a[0].message;
+	EXPECT_TRUE(st.observe("r0", with(2, 3), 180, kT).empty());
+	EXPECT_TRUE(st.observe("r0", with(0, 0), 240, kT).empty());  // written; clear_stats
+	DeviceAlertState first;
+	EXPECT_EQ(events(first.observe("r0", with(1, 1), 0, kT)),
+		  (std::vector<std::string>{"unreadable_new", "read_failed"}));
+}

@@ -14,7 +14,8 @@ TEST(Metrics, ExactTextForOneDevice)
 		"mode=ro remapped=11 pending=1 spare_used=12 spare_free=88 spare_blocks=100 "
 		"extents=2 max_extents=21824 read_errors=3 write_errors=4 spare_errors=5 "
 		"remap_failures=6 reads=7 writes=8 health=30 block_size=512 seq=9 "
-		"uuid=0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9");
+		"uuid=0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9 unreadable=13 failed_reads=14 "
+		"remaps_24h=15");
 	DaemonCounters d;
 	d.hook_runs = 2;
 	d.hook_failures = 1;
@@ -40,6 +41,12 @@ remapd_remapped_blocks{device="r\"0"} 11
 # HELP remapd_pending_blocks Unreadable blocks waiting for a write.
 # TYPE remapd_pending_blocks gauge
 remapd_pending_blocks{device="r\"0"} 1
+# HELP remapd_unreadable_blocks Remapped blocks whose data was lost: reads fail until written.
+# TYPE remapd_unreadable_blocks gauge
+remapd_unreadable_blocks{device="r\"0"} 13
+# HELP remapd_remaps_24h_blocks Blocks remapped in the last 24 hours.
+# TYPE remapd_remaps_24h_blocks gauge
+remapd_remaps_24h_blocks{device="r\"0"} 15
 # HELP remapd_spare_used_blocks Spare blocks handed out.
 # TYPE remapd_spare_used_blocks gauge
 remapd_spare_used_blocks{device="r\"0"} 12
@@ -64,6 +71,9 @@ remapd_read_errors_total{device="r\"0"} 3
 # HELP remapd_write_errors_total Write errors seen on the main device.
 # TYPE remapd_write_errors_total counter
 remapd_write_errors_total{device="r\"0"} 4
+# HELP remapd_failed_reads_total Reads that ended in an error for the application.
+# TYPE remapd_failed_reads_total counter
+remapd_failed_reads_total{device="r\"0"} 14
 # HELP remapd_spare_errors_total I/O errors on the spare device.
 # TYPE remapd_spare_errors_total counter
 remapd_spare_errors_total{device="r\"0"} 5

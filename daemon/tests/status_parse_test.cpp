@@ -156,3 +156,19 @@ TEST(TableParams, WithAndWithoutFeatures)
 	EXPECT_THROW(parse_table_params("7:0"), ParseError);
 	EXPECT_THROW(parse_table_params("7:0 7:1 2 no_auto_remap"), ParseError);
 }
+
+TEST(StatusParse, NewestCountersAreOptionalAndParsed)
+{
+	// A module loaded before an upgrade prints no unreadable/failed_reads/remaps_24h.
+	StatusInfo old = parse_status_line(kReadme);
+	EXPECT_EQ(old.unreadable, 0u);
+	EXPECT_EQ(old.failed_reads, 0u);
+	EXPECT_EQ(old.remaps_24h, 0u);
+	StatusInfo s = parse_status_line(std::string(kReadme) +
+					 " unreadable=3 failed_reads=7 remaps_24h=11");
+	EXPECT_EQ(s.unreadable, 3u);
+	EXPECT_EQ(s.failed_reads, 7u);
+	EXPECT_EQ(s.remaps_24h, 11u);
+	EXPECT_TRUE(s.unknown.empty());
+	EXPECT_THROW(parse_status_line(std::string(kReadme) + " failed_reads=x"), ParseError);
+}

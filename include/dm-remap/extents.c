@@ -211,6 +211,17 @@ void dmr_ext_count(const struct dmr_extent *e, __u32 n, __u64 *remapped,
 	*pending = p;
 }
 
+__u64 dmr_ext_count_flagged(const struct dmr_extent *e, __u32 n, __u32 flags)
+{
+	__u64 b = 0;
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if ((e[i].flags & flags) == flags)
+			b += e[i].len;
+	return b;
+}
+
 /* Heap sort of extent indices by spare block: no allocation, O(n log n). */
 static void dmr_sift_down(const struct dmr_extent *e, __u32 *idx, __u32 root, __u32 n)
 {

@@ -56,6 +56,9 @@ enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,
 void dmr_ext_count(const struct dmr_extent *e, __u32 n, __u64 *remapped,
 		   __u64 *pending);
 
+/* Blocks of the extents that carry all of flags (e.g. DMR_EXT_UNREADABLE). */
+__u64 dmr_ext_count_flagged(const struct dmr_extent *e, __u32 n, __u32 flags);
+
 /*
  * Validate a table against the geometry: lengths, flags, bounds, strict
  * order on main, and that no two extents share a spare block (scratch holds

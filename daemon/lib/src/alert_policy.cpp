@@ -52,9 +52,9 @@ std::vector<Alert> DeviceAlertState::observe(const std::string &dev, const Statu
 
 	// Counters: an event for each poll in which they grew.  A counter that
 	// went back (device recreated, clear_stats) only resets the baseline.
-	// Pending blocks and read errors already there when the device is first
-	// seen alert once; remaps already there do not (health and spare_low
-	// cover the total).
+	// Pending and unreadable blocks, read errors and failed reads already
+	// there when the device is first seen alert once; remaps already there
+	// do not (health and spare_low cover the total).
 	auto grew = [&](std::uint64_t &last, std::uint64_t now_value, bool alert_first)
 		-> std::uint64_t {
 		std::uint64_t before = seen_ ? last : (alert_first ? 0 : now_value);
@@ -67,11 +67,23 @@ std::vector<Alert> DeviceAlertState::observe(const std::string &dev, const Statu
 					   "their data is lost until they are written",
 					   dev, n, s.pending),
 			       true});
+	if (auto n = grew(unreadable_, s.unreadable, true))
+		out.push_back({"unreadable_new", dev,
+			       fmt::format("{}: {} new unreadable block(s), {} in all: remapped without "
+					   "their data, reads fail until they are written",
+					   dev, n, s.unreadable),
+			       true});
 	if (auto n = grew(read_errors_, s.read_errors, true))
 		out.push_back({"read_errors", dev,
 			       fmt::format("{}: {} new read error(s) on the main, {} since the counters were "
 					   "reset",
 					   dev, n, s.read_errors),
+			       true});
+	if (auto n = grew(failed_reads_, s.failed_reads, true))
+		out.push_back({"read_failed", dev,
+			       fmt::format("{}: {} read(s) ended in an error for the application, {} "
+					   "since the counters were reset",
+					   dev, n, s.failed_reads),
 			       true});
 	if (auto n = grew(remapped_, s.remapped, false))
 		out.push_back({"remapped_new", dev,

@@ -24,6 +24,9 @@ const std::vector<StatusCounter> &status_counters()
 		{"reads", &StatusInfo::reads},
 		{"writes", &StatusInfo::writes},
 		{"seq", &StatusInfo::seq},
+		{"unreadable", &StatusInfo::unreadable, false},
+		{"failed_reads", &StatusInfo::failed_reads, false},
+		{"remaps_24h", &StatusInfo::remaps_24h, false},
 	};
 	return counters;
 }
@@ -146,7 +149,7 @@ StatusInfo parse_status_line(std::string_view line)
 		if (!seen.count(k))
 			throw ParseError(std::string("status: required key '") + k + "' missing");
 	for (const auto &c : status_counters())
-		if (!seen.count(c.key))
+		if (c.required && !seen.count(c.key))
 			throw ParseError(std::string("status: required key '") + c.key + "' missing");
 	return s;
 }

@@ -14,7 +14,10 @@
 // Counter growth, one event per sample in which the counter grew (a
 // counter that goes back only resets the baseline):
 //   pending_new                     pending grew (or > 0 when first seen)
+//   unreadable_new                  unreadable grew (or > 0 when first seen)
 //   read_errors                     read_errors grew (or > 0 when first seen)
+//   read_failed                     failed_reads grew: a read ended in an
+//                                   error for its caller (or > 0 when first seen)
 //   remapped_new                    remapped grew (not when first seen)
 #pragma once
 
@@ -57,7 +60,9 @@ private:
 	bool spare_low_ = false;
 	bool main_failed_ = false;
 	std::uint64_t pending_ = 0;
+	std::uint64_t unreadable_ = 0;
 	std::uint64_t read_errors_ = 0;
+	std::uint64_t failed_reads_ = 0;
 	std::uint64_t remapped_ = 0;
 	std::string mode_;
 	std::deque<std::pair<std::int64_t, std::uint64_t>> history_;  // (time, remapped)

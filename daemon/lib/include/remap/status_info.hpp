@@ -1,6 +1,7 @@
 // The INFO line of `dmsetup status` for one remap-v4 target:
 //   mode=rw remapped=11 pending=0 ... seq=3 uuid=<pair uuid>
-// Every documented key is required; keys this version does not know are
+// Every documented key is required (but the newest counters, which a module
+// loaded before an upgrade lacks); keys this version does not know are
 // kept (in order) so newer kernels still parse.
 #pragma once
 
@@ -27,6 +28,10 @@ struct StatusInfo {
 	std::uint64_t remap_failures = 0;
 	std::uint64_t reads = 0;
 	std::uint64_t writes = 0;
+	// Since this version's kernel module (0 from an older module still loaded):
+	std::uint64_t unreadable = 0;    // remapped blocks whose data was lost
+	std::uint64_t failed_reads = 0;  // reads that ended in an error for their caller
+	std::uint64_t remaps_24h = 0;    // blocks remapped in the last 24 hours
 	unsigned int health = 0;  // 0-100
 	std::uint32_t block_size = 0;
 	std::uint64_t seq = 0;
@@ -41,6 +46,7 @@ struct StatusInfo {
 struct StatusCounter {
 	const char *key;
 	std::uint64_t StatusInfo::*member;
+	bool required = true;  // false: newer keys an older module does not print
 };
 const std::vector<StatusCounter> &status_counters();
 
