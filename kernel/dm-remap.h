@@ -49,6 +49,7 @@
 struct dmr_table {
 	u32 nr;
 	u32 sum_sector_shift;		/* sector >> it = its bucket in sum */
+	u64 spare_used;			/* as committed with these extents (status) */
 	u64 *sum;			/* DMR_SUM_WORDS words */
 	struct dmr_extent ext[];
 };
@@ -261,6 +262,7 @@ unsigned int dmr_health(struct dmr_dev *d);
 void dmr_note_remaps(struct dmr_dev *d, u64 blocks);
 u64 dmr_remaps_24h(struct dmr_dev *d);
 u64 dmr_count_unreadable(struct dmr_dev *d);
+u64 dmr_published_spare_used(struct dmr_dev *d);
 void dmr_read_failed(struct dmr_dev *d, struct bio *bio);
 void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr);
 void dmr_clear_stats(struct dmr_dev *d);

@@ -282,6 +282,7 @@ void dmr_publish(struct dmr_dev *d)
 	cond_synchronize_rcu(d->publish_cookie);
 	memcpy(t->ext, d->meta.extents, d->meta.nr_extents * sizeof(*t->ext));
 	t->nr = d->meta.nr_extents;
+	t->spare_used = d->meta.spare_used;
 	shift = dmr_sum_shift(dmr_block(d, d->ti->len));
 	dmr_sum_build(t->sum, shift, t->ext, t->nr);
 	t->sum_sector_shift = shift + d->block_shift;

@@ -86,6 +86,20 @@ void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr
 	rcu_read_unlock();
 }
 
+/*
+ * Spare blocks in use as published with the extents: a status read while a
+ * remap is staged sees neither its extent nor its spare block.
+ */
+u64 dmr_published_spare_used(struct dmr_dev *d)
+{
+	u64 used;
+
+	rcu_read_lock();
+	used = rcu_dereference(d->table)->spare_used;
+	rcu_read_unlock();
+	return used;
+}
+
 /* Remapped blocks whose data was lost before the remap: reads fail until written. */
 u64 dmr_count_unreadable(struct dmr_dev *d)
 {
@@ -152,7 +166,6 @@ unsigned int dmr_health(struct dmr_dev *d)
 				  READ_ONCE(d->meta.scan.cursor),
 		.scan_errors = READ_ONCE(d->meta.scan.errors),
 		.scan_warnings = READ_ONCE(d->meta.scan.warnings),
-		.spare_used = READ_ONCE(d->meta.spare_used),
 		.spare_blocks = d->meta.spare_blocks,
 		.scan_age = last && now > last ? now - last : 0,
 		.scan_interval = READ_ONCE(dmr_settings.scanning) ?
@@ -162,6 +175,7 @@ unsigned int dmr_health(struct dmr_dev *d)
 	u32 nr;
 
 	dmr_count_published(d, &in.remapped, &in.pending, &nr);
+	in.spare_used = dmr_published_spare_used(d);
 	in.unreadable = dmr_count_unreadable(d);
 	in.remaps_24h = dmr_remaps_24h(d);
 	in.failed_reads = atomic64_read(&d->stats.failed_reads);
@@ -618,7 +632,7 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 			reads += per_cpu_ptr(d->pcpu, cpu)->reads;
 			writes += per_cpu_ptr(d->pcpu, cpu)->writes;
 		}
-		used = READ_ONCE(d->meta.spare_used);
+		used = dmr_published_spare_used(d);
 		DMEMIT("mode=%s remapped=%llu pending=%llu spare_used=%llu spare_free=%llu spare_blocks=%llu",
 		       dmr_mode_name(dmr_mode(d)), remapped, pending, used,
 		       d->meta.spare_blocks - used, d->meta.spare_blocks);
