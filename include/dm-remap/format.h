@@ -86,6 +86,30 @@ struct dmr_disk_health {
 	__le64 remaps_total;	/* blocks ever remapped */
 };
 
+/*
+ * The identification layers beyond main_id (docs/remapd.md, "Fingerprints"):
+ * what the main held and when, written by userspace when it formats the
+ * spare and before each assembly, carried unchanged by the kernel's commits.
+ * Strings are NUL-terminated printable ASCII (other bytes become '_'),
+ * zero-padded; all zero = not recorded.
+ */
+#define DMR_FS_TYPE_LEN		16
+#define DMR_FS_UUID_LEN		40
+#define DMR_FS_LABEL_LEN	40
+#define DMR_LAYER_FS		0x1u	/* fs_type/fs_uuid/fs_label were probed */
+#define DMR_LAYER_SAMPLE	0x2u	/* sample_crc was computed */
+#define DMR_LAYER_KNOWN		(DMR_LAYER_FS | DMR_LAYER_SAMPLE)
+
+struct dmr_disk_layers {
+	char fs_type[DMR_FS_TYPE_LEN];	/* blkid TYPE on the main, "" = none */
+	char fs_uuid[DMR_FS_UUID_LEN];	/* blkid UUID */
+	char fs_label[DMR_FS_LABEL_LEN];	/* blkid LABEL (cut to 39 bytes) */
+	__le32 sample_crc;		/* dmr_crc32 of the main's sample blocks */
+	__le32 flags;			/* DMR_LAYER_* */
+	__le64 created;			/* unix time the pair was made, 0 = unknown */
+	__le64 last_assembled;		/* unix time of the last assembly, 0 = unknown */
+};
+
 /* Background scan progress, so a scan resumes where it stopped. */
 struct dmr_disk_scan {
 	__le64 cursor;		/* next main block to scan */
@@ -118,7 +142,8 @@ struct dmr_disk_header {
 	__le32 max_extents;		/* DMR_MAX_EXTENTS */
 	struct dmr_disk_health health;
 	struct dmr_disk_scan scan;
-	__u8 reserved[208];		/* must be zero */
+	struct dmr_disk_layers layers;
+	__u8 reserved[88];		/* must be zero */
 };
 
 #define DMR_CHECK_OFFSET(type, field, off) \
@@ -132,6 +157,7 @@ DMR_CHECK_OFFSET(struct dmr_disk_extent, flags, 20);
 
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_health) == 24, "health size");
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_scan) == 40, "scan size");
+DMR_STATIC_ASSERT(sizeof(struct dmr_disk_layers) == 120, "layers size");
 
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_header) == DMR_HEADER_BYTES, "header size");
 DMR_CHECK_OFFSET(struct dmr_disk_header, magic, 0);
@@ -156,7 +182,8 @@ DMR_CHECK_OFFSET(struct dmr_disk_header, nr_extents, 232);
 DMR_CHECK_OFFSET(struct dmr_disk_header, max_extents, 236);
 DMR_CHECK_OFFSET(struct dmr_disk_header, health, 240);
 DMR_CHECK_OFFSET(struct dmr_disk_header, scan, 264);
-DMR_CHECK_OFFSET(struct dmr_disk_header, reserved, 304);
+DMR_CHECK_OFFSET(struct dmr_disk_header, layers, 304);
+DMR_CHECK_OFFSET(struct dmr_disk_header, reserved, 424);
 
 DMR_STATIC_ASSERT(DMR_MAX_EXTENTS >= 16000, "capacity promised in the docs");
 DMR_STATIC_ASSERT(DMR_HEADER_BYTES + DMR_MAX_EXTENTS * DMR_EXTENT_BYTES <= DMR_COPY_BYTES,

@@ -59,19 +59,31 @@ __u64 dmr_meta_main_blocks(const struct dmr_meta *m)
 	return dmr_div_u64(m->main_sectors, m->block_size / 512u);
 }
 
-/* NUL-terminated printable ASCII, and zeros after the terminator. */
-static int dmr_id_valid(const char *id)
+/* NUL-terminated printable ASCII in len bytes, and zeros after the terminator. */
+static int dmr_str_valid(const char *s, size_t len)
 {
 	size_t i = 0;
 
-	while (i < DMR_ID_LEN && id[i]) {
-		if (id[i] < 0x20 || id[i] > 0x7e)
+	while (i < len && s[i]) {
+		if (s[i] < 0x20 || s[i] > 0x7e)
 			return 0;
 		i++;
 	}
-	if (i == DMR_ID_LEN)
+	if (i == len)
 		return 0;
-	return dmr_is_zero(id + i, DMR_ID_LEN - i);
+	return dmr_is_zero(s + i, len - i);
+}
+
+static int dmr_id_valid(const char *id)
+{
+	return dmr_str_valid(id, DMR_ID_LEN);
+}
+
+static int dmr_layers_valid(const struct dmr_layers *l)
+{
+	return dmr_str_valid(l->fs_type, DMR_FS_TYPE_LEN) &&
+	       dmr_str_valid(l->fs_uuid, DMR_FS_UUID_LEN) &&
+	       dmr_str_valid(l->fs_label, DMR_FS_LABEL_LEN);
 }
 
 static int dmr_block_size_valid(__u32 bs)
@@ -106,8 +118,11 @@ enum dmr_status dmr_meta_validate(const struct dmr_meta *m, __u32 *scratch)
 {
 	__u64 main_blocks;
 
-	if (!dmr_id_valid(m->main_id) || !dmr_id_valid(m->spare_id))
+	if (!dmr_id_valid(m->main_id) || !dmr_id_valid(m->spare_id) ||
+	    !dmr_layers_valid(&m->layers))
 		return DMR_E_IDENTITY;
+	if (m->layers.flags & ~DMR_LAYER_KNOWN)
+		return DMR_E_FLAGS;
 	if (m->seq == 0 || !dmr_block_size_valid(m->block_size) ||
 	    m->data_start != DMR_DATA_START_SECTOR ||
 	    m->spare_sectors < DMR_DATA_START_SECTOR + DMR_MIN_DATA_SECTORS ||
@@ -171,6 +186,13 @@ enum dmr_status dmr_meta_encode(const struct dmr_meta *m, unsigned int copy,
 	h->scan.last_complete = dmr_cpu_to_le64(m->scan.last_complete);
 	h->scan.warnings = dmr_cpu_to_le64(m->scan.warnings);
 	h->scan.errors = dmr_cpu_to_le64(m->scan.errors);
+	memcpy(h->layers.fs_type, m->layers.fs_type, DMR_FS_TYPE_LEN);
+	memcpy(h->layers.fs_uuid, m->layers.fs_uuid, DMR_FS_UUID_LEN);
+	memcpy(h->layers.fs_label, m->layers.fs_label, DMR_FS_LABEL_LEN);
+	h->layers.sample_crc = dmr_cpu_to_le32(m->layers.sample_crc);
+	h->layers.flags = dmr_cpu_to_le32(m->layers.flags);
+	h->layers.created = dmr_cpu_to_le64(m->layers.created);
+	h->layers.last_assembled = dmr_cpu_to_le64(m->layers.last_assembled);
 	for (i = 0; i < m->nr_extents; i++) {
 		d[i].lblock = dmr_cpu_to_le64(m->extents[i].lblock);
 		d[i].sblock = dmr_cpu_to_le64(m->extents[i].sblock);
@@ -244,6 +266,13 @@ enum dmr_status dmr_meta_decode(const void *buf, size_t buf_len,
 	out->scan.last_complete = dmr_le64_to_cpu(h->scan.last_complete);
 	out->scan.warnings = dmr_le64_to_cpu(h->scan.warnings);
 	out->scan.errors = dmr_le64_to_cpu(h->scan.errors);
+	memcpy(out->layers.fs_type, h->layers.fs_type, DMR_FS_TYPE_LEN);
+	memcpy(out->layers.fs_uuid, h->layers.fs_uuid, DMR_FS_UUID_LEN);
+	memcpy(out->layers.fs_label, h->layers.fs_label, DMR_FS_LABEL_LEN);
+	out->layers.sample_crc = dmr_le32_to_cpu(h->layers.sample_crc);
+	out->layers.flags = dmr_le32_to_cpu(h->layers.flags);
+	out->layers.created = dmr_le64_to_cpu(h->layers.created);
+	out->layers.last_assembled = dmr_le64_to_cpu(h->layers.last_assembled);
 
 	d = (const struct dmr_disk_extent *)((const __u8 *)buf + DMR_HEADER_BYTES);
 	for (i = 0; i < nr; i++) {

@@ -32,6 +32,17 @@ struct dmr_scan {
 	__u64 errors;
 };
 
+/* Identification layers (struct dmr_disk_layers), CPU-endian. */
+struct dmr_layers {
+	char fs_type[DMR_FS_TYPE_LEN];
+	char fs_uuid[DMR_FS_UUID_LEN];
+	char fs_label[DMR_FS_LABEL_LEN];
+	__u32 sample_crc;
+	__u32 flags;
+	__u64 created;
+	__u64 last_assembled;
+};
+
 /* CPU-endian view of one metadata copy. */
 struct dmr_meta {
 	__u64 seq;
@@ -47,6 +58,7 @@ struct dmr_meta {
 	__u32 nr_extents;
 	struct dmr_health health;
 	struct dmr_scan scan;
+	struct dmr_layers layers;
 	struct dmr_extent *extents;	/* caller-owned array ... */
 	__u32 extent_cap;		/* ... of this many entries */
 };

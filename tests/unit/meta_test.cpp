@@ -57,7 +57,14 @@ void ExpectRawLayout(const uint8_t *b, const dmr_meta &m, unsigned copy)
 	EXPECT_EQ(Le64(b + 280), m.scan.last_complete);
 	EXPECT_EQ(Le64(b + 288), m.scan.warnings);
 	EXPECT_EQ(Le64(b + 296), m.scan.errors);
-	EXPECT_TRUE(dmr_is_zero(b + 304, 208)) << "reserved";
+	EXPECT_EQ(std::memcmp(b + 304, m.layers.fs_type, 16), 0);
+	EXPECT_EQ(std::memcmp(b + 320, m.layers.fs_uuid, 40), 0);
+	EXPECT_EQ(std::memcmp(b + 360, m.layers.fs_label, 40), 0);
+	EXPECT_EQ(Le32(b + 400), m.layers.sample_crc);
+	EXPECT_EQ(Le32(b + 404), m.layers.flags);
+	EXPECT_EQ(Le64(b + 408), m.layers.created);
+	EXPECT_EQ(Le64(b + 416), m.layers.last_assembled);
+	EXPECT_TRUE(dmr_is_zero(b + 424, 88)) << "reserved";
 	for (uint32_t i = 0; i < m.nr_extents; i++) {
 		const uint8_t *d = b + 512 + 24 * (size_t)i;
 		ASSERT_EQ(Le64(d), m.extents[i].lblock) << "extent " << i;
@@ -230,6 +237,10 @@ TEST(Encode, RefusesInvalidMetadataAndWritesNothing)
 		{ "spare_used", [](dmr_meta &m) { m.spare_used = m.spare_blocks + 1; }, DMR_E_GEOMETRY },
 		{ "main_id", [](dmr_meta &m) { m.main_id[3] = '\n'; }, DMR_E_IDENTITY },
 		{ "spare_id", [](dmr_meta &m) { std::memset(m.spare_id, 'x', DMR_ID_LEN); }, DMR_E_IDENTITY },
+		{ "fs_type", [](dmr_meta &m) { std::memset(m.layers.fs_type, 'x', DMR_FS_TYPE_LEN); }, DMR_E_IDENTITY },
+		{ "fs_uuid", [](dmr_meta &m) { m.layers.fs_uuid[0] = '\t'; }, DMR_E_IDENTITY },
+		{ "fs_label", [](dmr_meta &m) { m.layers.fs_label[0] = (char)0xc3; }, DMR_E_IDENTITY },
+		{ "layer flags", [](dmr_meta &m) { m.layers.flags = 0x4; }, DMR_E_FLAGS },
 		{ "extent len", [](dmr_meta &m) { m.extents[0].len = 0; }, DMR_E_EXTENT },
 		{ "order", [](dmr_meta &m) { std::swap(m.extents[0], m.extents[1]); }, DMR_E_ORDER },
 		{ "spare overlap", [](dmr_meta &m) { m.extents[6].sblock = 1; }, DMR_E_SPARE_OVERLAP },

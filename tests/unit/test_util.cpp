@@ -5,10 +5,10 @@
 
 namespace dmrtest {
 
-static void RandomId(std::mt19937_64 &rng, char *dst)
+static void RandomId(std::mt19937_64 &rng, char *dst, size_t len = DMR_ID_LEN)
 {
-	std::memset(dst, 0, DMR_ID_LEN);
-	size_t n = Rnd(rng, 0, 4) == 0 ? 0 : Rnd(rng, 1, DMR_ID_LEN - 1);
+	std::memset(dst, 0, len);
+	size_t n = Rnd(rng, 0, 4) == 0 ? 0 : Rnd(rng, 1, len - 1);
 	for (size_t i = 0; i < n; i++)
 		dst[i] = (char)Rnd(rng, 0x20, 0x7e);
 }
@@ -70,6 +70,13 @@ void RandomMeta(std::mt19937_64 &rng, uint32_t nr, MetaBuf &mb)
 	m.scan.warnings = rng();
 	m.scan.errors = rng();
 	mb.set_extents(v);
+	RandomId(rng, m.layers.fs_type, DMR_FS_TYPE_LEN);
+	RandomId(rng, m.layers.fs_uuid, DMR_FS_UUID_LEN);
+	RandomId(rng, m.layers.fs_label, DMR_FS_LABEL_LEN);
+	m.layers.sample_crc = (uint32_t)rng();
+	m.layers.flags = (uint32_t)Rnd(rng, 0, DMR_LAYER_KNOWN);
+	m.layers.created = rng();
+	m.layers.last_assembled = rng();
 
 	EXPECT_EQ(dmr_meta_validate(&mb.m, mb.scratch()), DMR_OK)
 		<< "RandomMeta produced invalid metadata";

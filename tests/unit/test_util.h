@@ -123,6 +123,10 @@ inline ::testing::AssertionResult MetaEq(const dmr_meta &a, const dmr_meta &b)
 	DMR_CMP(scan.last_complete)
 	DMR_CMP(scan.warnings)
 	DMR_CMP(scan.errors)
+	DMR_CMP(layers.sample_crc)
+	DMR_CMP(layers.flags)
+	DMR_CMP(layers.created)
+	DMR_CMP(layers.last_assembled)
 #undef DMR_CMP
 	if (std::memcmp(a.pair_uuid, b.pair_uuid, DMR_UUID_LEN))
 		return ::testing::AssertionFailure() << "pair_uuid differs";
@@ -130,6 +134,10 @@ inline ::testing::AssertionResult MetaEq(const dmr_meta &a, const dmr_meta &b)
 		return ::testing::AssertionFailure() << "main_id differs";
 	if (std::memcmp(a.spare_id, b.spare_id, DMR_ID_LEN))
 		return ::testing::AssertionFailure() << "spare_id differs";
+	if (std::memcmp(a.layers.fs_type, b.layers.fs_type, DMR_FS_TYPE_LEN) ||
+	    std::memcmp(a.layers.fs_uuid, b.layers.fs_uuid, DMR_FS_UUID_LEN) ||
+	    std::memcmp(a.layers.fs_label, b.layers.fs_label, DMR_FS_LABEL_LEN))
+		return ::testing::AssertionFailure() << "layer strings differ";
 	for (uint32_t i = 0; i < a.nr_extents; i++) {
 		if (!(a.extents[i] == b.extents[i]))
 			return ::testing::AssertionFailure()
