@@ -22,7 +22,7 @@ PKGS=(
   build-essential bc flex bison libelf-dev kmod cpio rsync
   qemu-system-x86 busybox-static dmsetup fio e2fsprogs util-linux udev
   sparse cmake pkg-config
-  libdevmapper-dev libudev-dev libcli11-dev libspdlog-dev libfmt-dev
+  libdevmapper-dev libudev-dev libblkid-dev libcli11-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libgtest-dev libsystemd-dev
   clang libclang-rt-14-dev valgrind libbenchmark-dev jq
   # make deb, man page and completion tests, DKMS build test

@@ -1,6 +1,7 @@
 // remapctl create / remove.
 #include <spdlog/spdlog.h>
 
+#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -8,6 +9,7 @@
 #include "device_resolve.hpp"
 #include "output.hpp"
 #include "remap/bindings_file.hpp"
+#include "remap/content_layers.hpp"
 #include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/main_claim.hpp"
@@ -26,6 +28,7 @@ struct CreateOptions {
 	std::string spare;
 	std::string name;
 	bool force_format = false;
+	bool ignore_content_change = false;
 	bool json = false;
 };
 
@@ -146,6 +149,16 @@ int run_create(const CreateOptions &o)
 		    return remap::bind_pair(entries, binding);
 	    }))
 		remap::request_change_uevent(main);
+	// What the main holds (file system, content sample, times): recorded
+	// on a new spare, compared with the record on an existing one.
+	auto layers = remap::check_and_refresh_layers(o.main, o.spare,
+						      static_cast<std::int64_t>(::time(nullptr)),
+						      o.ignore_content_change);
+	if (layers.refuse)
+		throw remap::RefusedError("refusing: " + layers.refusal +
+					  " (--ignore-content-change to pair them anyway)");
+	for (const auto &w : layers.warnings)
+		spdlog::warn("{}", w);
 	remap::dm::create(name, remap::dm_uuid_for_pair(pair_uuid),
 			  {{0, main.sectors, remap::kTargetName, o.main + " " + o.spare}});
 	if (o.json) {
@@ -191,6 +204,9 @@ void register_create_commands(CLI::App &app, Registry &reg)
 			   "Device-mapper name (default remap-<first 8 hex of the pair uuid>)");
 	create->add_flag("--force-format", o->force_format,
 			 "Format the spare even if it holds other data or another pair's metadata");
+	create->add_flag("--ignore-content-change", o->ignore_content_change,
+			 "Pair even if the main's file system changed since its last assembly "
+			 "(type or UUID: reformatted, or another disk)");
 	create->add_flag("--json", o->json, "JSON output");
 	create->callback([&reg, o] { reg.action = [o, &reg] { o->json |= reg.globals.json; return run_create(*o); }; });
 

@@ -43,7 +43,8 @@ int run_discover(bool assemble, bool as_json)
 		for (const auto &r : results)
 			j["assembled"].push_back({{"name", r.name}, {"pair_uuid", r.pair_uuid},
 						  {"main", r.main}, {"spare", r.spare}, {"ok", r.ok},
-						  {"error", r.error}});
+						  {"refused", r.refused}, {"error", r.error},
+						  {"warnings", r.warnings}});
 		j["problems"] = report.problems;
 		print_json(j);
 	} else {
@@ -56,6 +57,8 @@ int run_discover(bool assemble, bool as_json)
 		else
 			std::cout << t.render();
 		for (const auto &r : results) {
+			for (const auto &w : r.warnings)
+				std::cerr << "remapctl: " << r.name << ": warning: " << w << "\n";
 			if (r.ok)
 				std::cout << "assembled " << r.name << ": main " << r.main << ", spare "
 					  << r.spare << "\n";

@@ -1,6 +1,9 @@
 // remapctl metadata dump|verify|repair SPARE: offline metadata tools.
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -98,6 +101,12 @@ int run_dump(const std::string &path, bool as_json)
 		{"read_errors", std::to_string(m.health.read_errors)},
 		{"write_errors", std::to_string(m.health.write_errors)},
 		{"remaps_total", std::to_string(m.health.remaps_total)},
+		{"fs_type", (m.layers.flags & DMR_LAYER_FS) ? std::string(m.layers.fs_type, ::strnlen(m.layers.fs_type, DMR_FS_TYPE_LEN)) : "(not recorded)"},
+		{"fs_uuid", std::string(m.layers.fs_uuid, ::strnlen(m.layers.fs_uuid, DMR_FS_UUID_LEN))},
+		{"fs_label", std::string(m.layers.fs_label, ::strnlen(m.layers.fs_label, DMR_FS_LABEL_LEN))},
+		{"sample_crc", (m.layers.flags & DMR_LAYER_SAMPLE) ? fmt::format("{:08x}", m.layers.sample_crc) : "(not recorded)"},
+		{"created", std::to_string(m.layers.created)},
+		{"last_assembly", std::to_string(m.layers.last_assembled)},
 		{"verdict", remap::verdict_name(scan.verdict())},
 	});
 	for (__u32 i = 0; i < m.nr_extents; i++) {

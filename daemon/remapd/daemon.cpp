@@ -178,6 +178,8 @@ bool Daemon::rescan()
 			{
 				auto r = remap::assemble(d);
 				env["REMAPD_MAIN"] = r.main;
+				for (const auto &w : r.warnings)
+					spdlog::warn("{}: {}", r.name, w);
 				if (r.ok) {
 					counters_.assembled++;
 					reported_[d.spare.path] = "assembled";
@@ -191,7 +193,8 @@ bool Daemon::rescan()
 					clean = false;
 					if (changed) {
 						spdlog::error("assembling {} failed: {}", r.name, r.error);
-						notify("assembly_failed", r.name, r.error, env);
+						notify(r.refused ? "pair_refused" : "assembly_failed",
+						       r.refused ? "" : r.name, r.error, env);
 					}
 				}
 			}

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ctime>
+
 #include "remap/bindings_file.hpp"
+#include "remap/content_layers.hpp"
 #include "remap/device_file.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/error.hpp"
@@ -118,6 +121,13 @@ AssemblyResult assemble(const PairingDecision &d)
 	try {
 		if (dm::info(a.name))
 			throw Error("a device-mapper device named " + a.name + " already exists");
+		auto v = check_and_refresh_layers(a.main, a.spare, static_cast<std::int64_t>(::time(nullptr)));
+		a.warnings = v.warnings;
+		if (v.refuse) {
+			a.refused = true;
+			a.error = "refusing " + a.main + " for spare " + a.spare + ": " + v.refusal;
+			return a;
+		}
 		dm::create(a.name, dm_uuid_for_pair(a.pair_uuid),
 			   {{0, d.spare.main_sectors, kTargetName, a.main + " " + a.spare}});
 		a.ok = true;

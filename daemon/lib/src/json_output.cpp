@@ -1,5 +1,9 @@
 #include "remap/json_output.hpp"
 
+#include <fmt/format.h>
+
+#include <cstring>
+
 namespace remap::json_out {
 
 json document(const std::string &command)
@@ -150,6 +154,16 @@ json metadata(const DecodedMeta &dm, bool with_extents)
 	put_counter(sc, "warnings", m.scan.warnings);
 	put_counter(sc, "errors", m.scan.errors);
 	j["scan"] = sc;
+	json ly = json::object();
+	ly["fs_recorded"] = (m.layers.flags & DMR_LAYER_FS) != 0;
+	ly["fs_type"] = std::string(m.layers.fs_type, ::strnlen(m.layers.fs_type, DMR_FS_TYPE_LEN));
+	ly["fs_uuid"] = std::string(m.layers.fs_uuid, ::strnlen(m.layers.fs_uuid, DMR_FS_UUID_LEN));
+	ly["fs_label"] = std::string(m.layers.fs_label, ::strnlen(m.layers.fs_label, DMR_FS_LABEL_LEN));
+	ly["sample_recorded"] = (m.layers.flags & DMR_LAYER_SAMPLE) != 0;
+	ly["sample_crc"] = fmt::format("{:08x}", m.layers.sample_crc);
+	put_counter(ly, "created", m.layers.created);
+	put_counter(ly, "last_assembled", m.layers.last_assembled);
+	j["layers"] = ly;
 	if (with_extents) {
 		std::vector<ExtentLine> list;
 		for (__u32 i = 0; i < m.nr_extents; i++) {

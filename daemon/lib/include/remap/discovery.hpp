@@ -34,13 +34,17 @@ struct AssemblyResult {
 	std::string main;
 	std::string spare;
 	bool ok = false;
+	bool refused = false;               // the content layers refused the pair
 	std::string error;
+	std::vector<std::string> warnings;  // content layers that only warn
 };
 
 // Creates the dm device for a `match` decision: named as the bindings file
 // says (bindings_file.hpp), else remap-<8 hex of the pair uuid>; DM UUID
 // DMREMAP4-<pair uuid>, table "0 <main sectors> remap-v4 <main> <spare>".
 // A pair without a binding gets one (its main is claimed from then on).
+// First the main's content layers are checked against the spare's record
+// and refreshed (content_layers.hpp): a refusal creates nothing.
 AssemblyResult assemble(const PairingDecision &match);
 
 }  // namespace remap
