@@ -49,7 +49,9 @@
 struct dmr_table {
 	u32 nr;
 	u32 sum_sector_shift;		/* sector >> it = its bucket in sum */
-	u64 spare_used;			/* as committed with these extents (status) */
+	/* Counted once at publish, so status reads one consistent snapshot. */
+	u64 spare_used;			/* as committed with these extents */
+	u64 remapped, pending, unreadable;	/* blocks */
 	u64 *sum;			/* DMR_SUM_WORDS words */
 	struct dmr_extent ext[];
 };
@@ -150,7 +152,6 @@ struct dmr_dev {
 	int mode;			/* enum dmr_mode, READ_ONCE/WRITE_ONCE */
 	struct dmr_pcpu __percpu *pcpu;
 	struct dmr_stats stats;
-	struct dmr_remap_rate rate;
 
 	/*
 	 * Writes to [move_start, move_end) are held while a block is copied
@@ -175,6 +176,7 @@ struct dmr_dev {
 	/* Metadata, owned by whoever holds meta_lock. */
 	struct mutex meta_lock;
 	struct dmr_meta meta;		/* the committed state + staged changes */
+	struct dmr_remap_rate rate;	/* written under meta_lock */
 	u32 *scratch;			/* DMR_MAX_EXTENTS entries for validation */
 	void *io_buf;			/* DMR_COPY_BYTES, vmalloc'ed */
 	struct dmr_table *tables[2];
@@ -258,11 +260,15 @@ extern struct mutex dmr_devices_lock;
 extern struct list_head dmr_devices;
 void dmr_set_mode(struct dmr_dev *d, int mode, const char *why);
 const char *dmr_mode_name(int mode);
+/* Counts of the published remap table (dmr_published_counts). */
+struct dmr_counts {
+	u64 remapped, pending, unreadable, spare_used;
+	u32 nr;
+};
+void dmr_published_counts(struct dmr_dev *d, struct dmr_counts *c);
 unsigned int dmr_health(struct dmr_dev *d);
 void dmr_note_remaps(struct dmr_dev *d, u64 blocks);
 u64 dmr_remaps_24h(struct dmr_dev *d);
-u64 dmr_count_unreadable(struct dmr_dev *d);
-u64 dmr_published_spare_used(struct dmr_dev *d);
 void dmr_read_failed(struct dmr_dev *d, struct bio *bio);
 void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr);
 void dmr_clear_stats(struct dmr_dev *d);

@@ -277,20 +277,30 @@ void dmr_publish(struct dmr_dev *d)
 {
 	int next = !d->cur_table;
 	struct dmr_table *t = d->tables[next];
+	const struct dmr_table *old = d->tables[d->cur_table];
+	bool changed;
 	u32 shift;
 
 	cond_synchronize_rcu(d->publish_cookie);
 	memcpy(t->ext, d->meta.extents, d->meta.nr_extents * sizeof(*t->ext));
 	t->nr = d->meta.nr_extents;
 	t->spare_used = d->meta.spare_used;
+	dmr_ext_count(t->ext, t->nr, &t->remapped, &t->pending);
+	t->unreadable = dmr_ext_count_flagged(t->ext, t->nr, DMR_EXT_UNREADABLE);
+	changed = !rcu_access_pointer(d->table) || t->remapped != old->remapped ||
+		  t->pending != old->pending || t->unreadable != old->unreadable;
 	shift = dmr_sum_shift(dmr_block(d, d->ti->len));
 	dmr_sum_build(t->sum, shift, t->ext, t->nr);
 	t->sum_sector_shift = shift + d->block_shift;
 	rcu_assign_pointer(d->table, t);
 	d->cur_table = next;
 	d->publish_cookie = get_state_synchronize_rcu();
-	/* Remaps or pending blocks changed: wake dm event waiters (remapd). */
-	schedule_work(&d->event_work);
+	/*
+	 * Remapped, pending or unreadable blocks changed: wake dm event waiters
+	 * (remapd).  Not for commits that only move the scanner's cursor.
+	 */
+	if (changed)
+		schedule_work(&d->event_work);
 }
 
 /*

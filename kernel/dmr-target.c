@@ -75,42 +75,29 @@ void dmr_set_mode(struct dmr_dev *d, int mode, const char *why)
 	schedule_work(&d->event_work);	/* dm_table_event() may sleep */
 }
 
+/* The published table's counts (dmr_publish), one consistent snapshot. */
+void dmr_published_counts(struct dmr_dev *d, struct dmr_counts *c)
+{
+	const struct dmr_table *t;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	c->remapped = t->remapped;
+	c->pending = t->pending;
+	c->unreadable = t->unreadable;
+	c->spare_used = t->spare_used;
+	c->nr = t->nr;
+	rcu_read_unlock();
+}
+
 void dmr_count_published(struct dmr_dev *d, u64 *remapped, u64 *pending, u32 *nr)
 {
-	const struct dmr_table *t;
+	struct dmr_counts c;
 
-	rcu_read_lock();
-	t = rcu_dereference(d->table);
-	dmr_ext_count(t->ext, t->nr, remapped, pending);
-	*nr = t->nr;
-	rcu_read_unlock();
-}
-
-/*
- * Spare blocks in use as published with the extents: a status read while a
- * remap is staged sees neither its extent nor its spare block.
- */
-u64 dmr_published_spare_used(struct dmr_dev *d)
-{
-	u64 used;
-
-	rcu_read_lock();
-	used = rcu_dereference(d->table)->spare_used;
-	rcu_read_unlock();
-	return used;
-}
-
-/* Remapped blocks whose data was lost before the remap: reads fail until written. */
-u64 dmr_count_unreadable(struct dmr_dev *d)
-{
-	const struct dmr_table *t;
-	u64 n;
-
-	rcu_read_lock();
-	t = rcu_dereference(d->table);
-	n = dmr_ext_count_flagged(t->ext, t->nr, DMR_EXT_UNREADABLE);
-	rcu_read_unlock();
-	return n;
+	dmr_published_counts(d, &c);
+	*remapped = c.remapped;
+	*pending = c.pending;
+	*nr = c.nr;
 }
 
 /* The hour slot of "now" (boot time, so it counts suspend and never goes back). */
@@ -128,7 +115,8 @@ void dmr_note_remaps(struct dmr_dev *d, u64 blocks)
 	div_u64_rem(now, DMR_RATE_HOURS, &i);
 	if (d->rate.hour[i] != now) {
 		WRITE_ONCE(d->rate.blocks[i], 0);
-		WRITE_ONCE(d->rate.hour[i], now);
+		/* A reader that sees the new hour sees the slot emptied. */
+		smp_store_release(&d->rate.hour[i], now);
 	}
 	WRITE_ONCE(d->rate.blocks[i], d->rate.blocks[i] + blocks);
 }
@@ -140,7 +128,7 @@ u64 dmr_remaps_24h(struct dmr_dev *d)
 	unsigned int i;
 
 	for (i = 0; i < DMR_RATE_HOURS; i++) {
-		u64 h = READ_ONCE(d->rate.hour[i]);
+		u64 h = smp_load_acquire(&d->rate.hour[i]);
 
 		if (h <= now && now - h < DMR_RATE_HOURS)
 			sum += READ_ONCE(d->rate.blocks[i]);
@@ -157,7 +145,8 @@ void dmr_read_failed(struct dmr_dev *d, struct bio *bio)
 	schedule_work(&d->event_work);	/* may run in end_io: dm_table_event() sleeps */
 }
 
-unsigned int dmr_health(struct dmr_dev *d)
+/* The health score over a snapshot of the published counts. */
+static unsigned int dmr_health_of(struct dmr_dev *d, const struct dmr_counts *c)
 {
 	u64 last = READ_ONCE(d->meta.scan.last_complete);
 	u64 now = ktime_get_real_seconds();
@@ -172,16 +161,24 @@ unsigned int dmr_health(struct dmr_dev *d)
 			(u64)READ_ONCE(dmr_settings.scan_interval_hours) * 3600 : 0,
 		.mode = dmr_mode(d),
 	};
-	u32 nr;
 
-	dmr_count_published(d, &in.remapped, &in.pending, &nr);
-	in.spare_used = dmr_published_spare_used(d);
-	in.unreadable = dmr_count_unreadable(d);
+	in.remapped = c->remapped;
+	in.pending = c->pending;
+	in.unreadable = c->unreadable;
+	in.spare_used = c->spare_used;
 	in.remaps_24h = dmr_remaps_24h(d);
 	in.failed_reads = atomic64_read(&d->stats.failed_reads);
 	in.io_errors = atomic64_read(&d->stats.read_errors) +
 		       atomic64_read(&d->stats.write_errors);
 	return dmr_health_score(&in);
+}
+
+unsigned int dmr_health(struct dmr_dev *d)
+{
+	struct dmr_counts c;
+
+	dmr_published_counts(d, &c);
+	return dmr_health_of(d, &c);
 }
 
 static u64 dmr_pcpu_sum(struct dmr_dev *d, size_t offset)
@@ -619,31 +616,31 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 {
 	struct dmr_dev *d = ti->private;
 	unsigned int sz = 0, nfeat;
-	u64 remapped, pending, used;
+	u64 remapped, pending;
 	u64 reads = 0, writes = 0;
 	struct dmr_scan_progress prog;
+	struct dmr_counts c;
 	u32 nr;
 	int cpu;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		dmr_count_published(d, &remapped, &pending, &nr);
+		dmr_published_counts(d, &c);	/* one snapshot for every count token */
 		for_each_possible_cpu(cpu) {
 			reads += per_cpu_ptr(d->pcpu, cpu)->reads;
 			writes += per_cpu_ptr(d->pcpu, cpu)->writes;
 		}
-		used = dmr_published_spare_used(d);
 		DMEMIT("mode=%s remapped=%llu pending=%llu spare_used=%llu spare_free=%llu spare_blocks=%llu",
-		       dmr_mode_name(dmr_mode(d)), remapped, pending, used,
-		       d->meta.spare_blocks - used, d->meta.spare_blocks);
+		       dmr_mode_name(dmr_mode(d)), c.remapped, c.pending, c.spare_used,
+		       d->meta.spare_blocks - c.spare_used, d->meta.spare_blocks);
 		DMEMIT(" extents=%u max_extents=%u read_errors=%llu write_errors=%llu spare_errors=%llu remap_failures=%llu",
-		       nr, (unsigned int)DMR_MAX_EXTENTS,
+		       c.nr, (unsigned int)DMR_MAX_EXTENTS,
 		       (u64)atomic64_read(&d->stats.read_errors),
 		       (u64)atomic64_read(&d->stats.write_errors),
 		       (u64)atomic64_read(&d->stats.spare_errors),
 		       (u64)atomic64_read(&d->stats.remap_failures));
 		DMEMIT(" reads=%llu writes=%llu health=%u block_size=%u seq=%llu uuid=%pUb",
-		       reads, writes, dmr_health(d), d->block_size,
+		       reads, writes, dmr_health_of(d, &c), d->block_size,
 		       READ_ONCE(d->meta.seq), d->meta.pair_uuid);
 		dmr_scan_get_progress(d, &prog);	/* one snapshot for every scan token */
 		DMEMIT(" scan_active=%d scan_cursor=%llu scan_passes=%llu scan_warnings=%llu scan_errors=%llu",
@@ -653,8 +650,7 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
 		       prog.percent, prog.rate_kib, prog.eta);
 		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu",
-		       dmr_count_unreadable(d),
-		       (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d));
+		       c.unreadable, (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);

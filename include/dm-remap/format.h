@@ -89,9 +89,10 @@ struct dmr_disk_health {
 /*
  * The identification layers beyond main_id (docs/remapd.md, "Fingerprints"):
  * what the main held and when, written by userspace when it formats the
- * spare and before each assembly, carried unchanged by the kernel's commits.
- * Strings are NUL-terminated printable ASCII (other bytes become '_'),
- * zero-padded; all zero = not recorded.
+ * spare and before each assembly, carried unchanged by the kernel's commits
+ * and never validated (a newer userspace may add flags): readers treat the
+ * bytes as untrusted.  Userspace writes NUL-terminated printable ASCII
+ * (other bytes become '_'), zero-padded; all zero = not recorded.
  */
 #define DMR_FS_TYPE_LEN		16
 #define DMR_FS_UUID_LEN		40

@@ -2,10 +2,10 @@
 /* Health score: the formula is documented in health.h. */
 #include "health.h"
 
-/* each points per count, at most max (no overflow for any count). */
-static __u64 dmr_per(__u64 count, __u64 each, __u64 max)
+/* each (> 0) points per count, at most max (no overflow for any count). */
+static __u64 dmr_per(__u64 count, unsigned int each, unsigned int max)
 {
-	return count >= dmr_div_u64(max, each) ? max : count * each;
+	return count > dmr_div_u64(max, each) ? max : count * each;
 }
 
 /* steps[i] is reached at counts >= at[i] (ascending); 0 below at[0]. */
@@ -46,8 +46,10 @@ unsigned int dmr_health_score(const struct dmr_health_input *in)
 	penalty += dmr_per(lost, 10, 40);
 	penalty += dmr_per(in->failed_reads, 5, 20);
 	penalty += dmr_per(in->io_errors, 1, 10);
-	penalty += dmr_step(in->remapped, remapped_at, remapped_pen, 4);
-	penalty += dmr_step(in->remaps_24h, recent_at, recent_pen, 3);
+	penalty += dmr_step(in->remapped, remapped_at, remapped_pen,
+			    sizeof(remapped_at) / sizeof(remapped_at[0]));
+	penalty += dmr_step(in->remaps_24h, recent_at, recent_pen,
+			    sizeof(recent_at) / sizeof(recent_at[0]));
 	penalty += dmr_per(in->scan_warnings, 2, 20);
 	if (in->spare_blocks) {
 		__u64 used = in->spare_used, all = in->spare_blocks;

@@ -25,8 +25,12 @@
  * and unreadable ones (remapped, but their data was lost before: reads fail
  * until they are written) both mean data an application cannot read.
  * Pending, unreadable and remapped blocks and scan results are on-disk
- * state; the error counts and the 24-hour remap count are since activation
- * (the error counts also since the last `clear_stats` message).  With the
+ * state; the error counts and the 24-hour remap count are kept in memory
+ * since the table was loaded (a reload starts them again; the error counts
+ * also restart at a `clear_stats` message).  failed_reads counts read bios
+ * the target completed with an error (a read split at an extent boundary
+ * counts twice; a fail-fast read that md or multipath retries elsewhere
+ * counts too).  With the
  * default health_threshold (50), any pending or unreadable block is an
  * alert, and so is a day with 1,000 remaps caused by write errors (30 + 20
  * + 10).  Suspicious data patterns never enter the score.

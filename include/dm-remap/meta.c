@@ -79,12 +79,6 @@ static int dmr_id_valid(const char *id)
 	return dmr_str_valid(id, DMR_ID_LEN);
 }
 
-static int dmr_layers_valid(const struct dmr_layers *l)
-{
-	return dmr_str_valid(l->fs_type, DMR_FS_TYPE_LEN) &&
-	       dmr_str_valid(l->fs_uuid, DMR_FS_UUID_LEN) &&
-	       dmr_str_valid(l->fs_label, DMR_FS_LABEL_LEN);
-}
 
 static int dmr_block_size_valid(__u32 bs)
 {
@@ -118,11 +112,13 @@ enum dmr_status dmr_meta_validate(const struct dmr_meta *m, __u32 *scratch)
 {
 	__u64 main_blocks;
 
-	if (!dmr_id_valid(m->main_id) || !dmr_id_valid(m->spare_id) ||
-	    !dmr_layers_valid(&m->layers))
+	/*
+	 * The identification layers are not checked: the kernel only carries
+	 * them, and a newer userspace may add flags or fields there (userspace
+	 * treats them as untrusted text).
+	 */
+	if (!dmr_id_valid(m->main_id) || !dmr_id_valid(m->spare_id))
 		return DMR_E_IDENTITY;
-	if (m->layers.flags & ~DMR_LAYER_KNOWN)
-		return DMR_E_FLAGS;
 	if (m->seq == 0 || !dmr_block_size_valid(m->block_size) ||
 	    m->data_start != DMR_DATA_START_SECTOR ||
 	    m->spare_sectors < DMR_DATA_START_SECTOR + DMR_MIN_DATA_SECTORS ||

@@ -149,11 +149,6 @@ const Mutation kMutations[] = {
 	{ "HeaderFlagsBit31", [](Bytes &b) { HDR(b)->flags = LE32(0x80000000u); }, DMR_E_FLAGS },
 	{ "ReservedFirstByte", [](Bytes &b) { HDR(b)->reserved[0] = 1; }, DMR_E_RESERVED },
 	{ "ReservedLastByte", [](Bytes &b) { HDR(b)->reserved[87] = 0x80; }, DMR_E_RESERVED },
-	{ "LayerFlagsUnknownBit", [](Bytes &b) { HDR(b)->layers.flags = LE32(0x100); }, DMR_E_FLAGS },
-	{ "LayerFsTypeUnterminated",
-	  [](Bytes &b) { std::memset(HDR(b)->layers.fs_type, 'A', DMR_FS_TYPE_LEN); }, DMR_E_IDENTITY },
-	{ "LayerFsUuidControlChar", [](Bytes &b) { HDR(b)->layers.fs_uuid[1] = '\n'; }, DMR_E_IDENTITY },
-	{ "LayerFsLabelGarbageAfterNul", [](Bytes &b) { HDR(b)->layers.fs_label[39] = 'x'; }, DMR_E_IDENTITY },
 
 	// Identity strings.
 	{ "MainIdControlChar", [](Bytes &b) { HDR(b)->main_id[2] = '\t'; }, DMR_E_IDENTITY },

@@ -237,10 +237,6 @@ TEST(Encode, RefusesInvalidMetadataAndWritesNothing)
 		{ "spare_used", [](dmr_meta &m) { m.spare_used = m.spare_blocks + 1; }, DMR_E_GEOMETRY },
 		{ "main_id", [](dmr_meta &m) { m.main_id[3] = '\n'; }, DMR_E_IDENTITY },
 		{ "spare_id", [](dmr_meta &m) { std::memset(m.spare_id, 'x', DMR_ID_LEN); }, DMR_E_IDENTITY },
-		{ "fs_type", [](dmr_meta &m) { std::memset(m.layers.fs_type, 'x', DMR_FS_TYPE_LEN); }, DMR_E_IDENTITY },
-		{ "fs_uuid", [](dmr_meta &m) { m.layers.fs_uuid[0] = '\t'; }, DMR_E_IDENTITY },
-		{ "fs_label", [](dmr_meta &m) { m.layers.fs_label[0] = (char)0xc3; }, DMR_E_IDENTITY },
-		{ "layer flags", [](dmr_meta &m) { m.layers.flags = 0x4; }, DMR_E_FLAGS },
 		{ "extent len", [](dmr_meta &m) { m.extents[0].len = 0; }, DMR_E_EXTENT },
 		{ "order", [](dmr_meta &m) { std::swap(m.extents[0], m.extents[1]); }, DMR_E_ORDER },
 		{ "spare overlap", [](dmr_meta &m) { m.extents[6].sblock = 1; }, DMR_E_SPARE_OVERLAP },
@@ -542,3 +538,26 @@ TEST(Capacity, InsertIntoFullTable)
 }
 
 } // namespace
+
+// The identification layers are carried, never judged: any bytes (a newer
+// userspace's flags, unterminated or non-ASCII strings) encode and decode
+// unchanged, so the kernel never refuses a device for them.
+TEST(Layers, CarriedOpaque)
+{
+	MetaBuf m(8);
+	dmr_golden_meta(&m.m);
+	std::memset(m.m.layers.fs_type, 'x', DMR_FS_TYPE_LEN);
+	m.m.layers.fs_uuid[0] = '\t';
+	m.m.layers.fs_label[0] = (char)0xc3;
+	m.m.layers.fs_label[39] = 'z';
+	m.m.layers.flags = 0xffffffffu;
+	m.m.layers.sample_crc = 0x12345678u;
+	m.m.layers.created = 1;
+	m.m.layers.last_assembled = UINT64_MAX;
+	ASSERT_EQ(dmr_meta_validate(&m.m, m.scratch()), DMR_OK);
+	Bytes b = Encode(m, 2);
+	MetaBuf out(8);
+	ASSERT_EQ(Decode(b, 2, &out), DMR_OK);
+	EXPECT_TRUE(MetaEq(m.m, out.m));
+	EXPECT_EQ(std::memcmp(&out.m.layers, &m.m.layers, sizeof(m.m.layers)), 0);
+}
