@@ -24,16 +24,6 @@ expect_rc() {
         fail "remapctl $* -> $rc, expected $want"
     fi
 }
-# once EXPECTED: remapd --once with an empty config, check its exit code.
-once() {
-    local rc=0
-    : >/tmp/remapd.conf
-    "$REMAPD" --once -c /tmp/remapd.conf >/tmp/once.log 2>&1 || rc=$?
-    if ((rc == $1)); then pass "remapd --once -> $rc"; else
-        cat /tmp/once.log
-        fail "remapd --once -> $rc, expected $1"
-    fi
-}
 nr_remap_devices() {
     dmsetup table --target remap-v4 2>/dev/null | grep -c ' remap-v4 ' || true
 }
@@ -107,12 +97,12 @@ check "r0 removed" test "$(nr_remap_devices)" -eq 0
 check "bindings file names the pair r0" grep -q "$uuid r0\$" /etc/dm-remap/bindings
 name=r0
 _dmr_register dm "$name"
-once 0
+remapd_once 0
 check "remapd --once assembled $name (the bound name)" dmsetup info "$name"
 check "reassembled with the remaps" test "$(dmsetup message "$name" 0 list)" = "$want_list"
 dmsetup mknodes "$name" >/dev/null 2>&1 || true
 check "reassembled with the data" test "$(md5_of "/dev/mapper/$name")" = "$want_data"
-once 0
+remapd_once 0
 check "still exactly one remap device" test "$(nr_remap_devices)" -eq 1
 dm_remove "$name"
 
@@ -132,7 +122,7 @@ rc=0
 check "discover exit 3 on a refusal" test "$rc" -eq 3
 check "discover: fingerprint_mismatch with the stranger" jq -e --arg s "$spare" --arg o "$other" \
     '.spares[] | select(.spare == $s) | .outcome == "fingerprint_mismatch" and (.related | index($o) != null)' /tmp/disc.json
-once 3
+remapd_once 3
 check "--once assembled nothing" test "$(nr_remap_devices)" -eq 0
 check "spare byte-identical after discovery" test "$(md5_of "$spare")" = "$spare_md5"
 
@@ -142,7 +132,7 @@ _dmr_register loop "$main"
 "$RCTL" discover --json >/tmp/disc.json || true
 check "discover: match" jq -e --arg s "$spare" --arg m "$main" \
     '.spares[] | select(.spare == $s) | .outcome == "match" and .main == $m' /tmp/disc.json
-once 0
+remapd_once 0
 check "assembled after the main returned" dmsetup info "$name"
 check "remaps intact" test "$(dmsetup message "$name" 0 list)" = "$want_list"
 dm_remove "$name"
@@ -155,7 +145,7 @@ rc=0
 check "discover exit 3 on duplicates" test "$rc" -eq 3
 check "both spares reported duplicate" jq -e --arg a "$spare" --arg b "$clone" \
     '[.spares[] | select(.spare == $a or .spare == $b) | .outcome] == ["duplicate", "duplicate"]' /tmp/disc.json
-once 3
+remapd_once 3
 check "duplicates not assembled" test "$(nr_remap_devices)" -eq 0
 rmloop "$clone"
 

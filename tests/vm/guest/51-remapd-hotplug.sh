@@ -12,14 +12,6 @@ REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
 [[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (cmake --build build/cmake)"
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s; true once it succeeds.
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
 
 # udevd, so the daemon hears udev's processed events as on a real system.
 # The guest root is a chroot: udevadm ignores requests there unless told.

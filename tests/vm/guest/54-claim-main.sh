@@ -21,14 +21,6 @@ REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
 [[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (make userspace)"
 BINDINGS=/etc/dm-remap/bindings  # the udev rule reads the default path
 
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
 settle() { udevadm settle -t 30 || true; }
 # resolves LINK DEV: the symlink LINK exists and points at DEV.
 resolves() { [[ -e $1 && $(readlink -f "$1") == "$(readlink -f "$2")" ]]; }

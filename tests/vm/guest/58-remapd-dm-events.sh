@@ -12,14 +12,6 @@ RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
 REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
 [[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (cmake --build build/cmake)"
 
-wait_for() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.1
-    done
-}
 events() { cut -d' ' -f1 /tmp/hook.log 2>/dev/null | tr '\n' ' '; }
 
 size=$((32 * 2048))

@@ -17,15 +17,6 @@ REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
 [[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (cmake --build build/cmake)"
 command -v jq >/dev/null || die "jq is needed"
 
-once() { # EXPECTED-EXIT
-    local rc=0
-    : >/tmp/remapd.conf
-    "$REMAPD" --once -c /tmp/remapd.conf >/tmp/once.log 2>&1 || rc=$?
-    if ((rc == $1)); then pass "remapd --once -> $rc"; else
-        cat /tmp/once.log
-        fail "remapd --once -> $rc, expected $1"
-    fi
-}
 # attach NAME: a loop device over /tmp/layers/NAME (fixed paths: the loop
 # fingerprint is the backing file's path).
 attach() {
@@ -82,7 +73,7 @@ mv /tmp/layers/a /tmp/layers/t && mv /tmp/layers/b /tmp/layers/a && mv /tmp/laye
 main_a=$(attach a)
 main_b=$(attach b)
 check "the swap fooled the hardware fingerprint" test "$(blkid -o value -s UUID "$main_a")" = "$uuid_b"
-once 3
+remapd_once 3
 check "nothing assembled" bash -c "! dmsetup info ra && ! dmsetup info rb"
 check "refusal names the UUID change" grep -q "had UUID $uuid_a at its last assembly and now has $uuid_b: mkfs ran on the raw main, or another disk" /tmp/once.log
 check "both refused" test "$(grep -c 'now has .*: mkfs ran on the raw main' /tmp/once.log)" -ge 2
@@ -99,7 +90,7 @@ detach "$main_b"
 mv /tmp/layers/a /tmp/layers/t && mv /tmp/layers/b /tmp/layers/a && mv /tmp/layers/t /tmp/layers/b
 main_a=$(attach a)
 main_b=$(attach b)
-once 0
+remapd_once 0
 check "ra assembled" dmsetup info ra
 check "rb assembled" dmsetup info rb
 mount -o ro /dev/mapper/ra /mnt/a || die "mount ra again"
@@ -112,7 +103,7 @@ umount /mnt/a /mnt/b
 "$RCTL" remove ra >/dev/null || die "remove ra"
 tune2fs -L archive "$main_a" >/dev/null || die "tune2fs"
 sleep 1 # last_assembly is in seconds
-once 0
+remapd_once 0
 check "relabelled main assembled" dmsetup info ra
 check "with a warning" grep -q "label changed from 'data-a' to 'archive'" /tmp/once.log
 check "new label recorded" test "$(dump "$spare_a" fs_label)" = archive

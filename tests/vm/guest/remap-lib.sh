@@ -70,6 +70,27 @@ fio_verify() {
         --verify=crc32c --do_verify=1 --verify_fatal=1 --randrepeat=0 \
         --output=/tmp/fio.out "$@"
 }
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; false if
+# it has not within SECONDS.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.1
+    done
+}
+# remapd_once EXPECTED: `$REMAPD --once` with an empty config, one check of
+# its exit code; its output in /tmp/once.log (printed on a mismatch).
+remapd_once() {
+    local rc=0
+    : >/tmp/remapd.conf
+    "$REMAPD" --once -c /tmp/remapd.conf >/tmp/once.log 2>&1 || rc=$?
+    if ((rc == $1)); then pass "remapd --once -> $rc"; else
+        cat /tmp/once.log
+        fail "remapd --once -> $rc, expected $1"
+    fi
+}
 # put_sectors DEV START COUNT [SRC]: O_DIRECT write of whole 512-byte sectors.
 # (lib.sh's write_sectors uses bs=1M, and dd drops O_DIRECT for a short last
 # block: the page cache would then read-modify-write neighbouring sectors,
