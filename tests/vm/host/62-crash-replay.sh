@@ -25,7 +25,7 @@
 # (default 1); CR_STOP (stop checking after that many failing states, 0 =
 # never: the mutant runs use it); DMR_KO (a different module, e.g. a mutant: must be under the
 # repository); CR_OUT (output directory, default build/vm/out/<kver>/
-# 62-crash-replay).
+# 62-crash-replay); CR_LOGS (VM console logs, default build/vm/logs/<kver>).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../../.." && pwd -P)
@@ -36,7 +36,7 @@ max=${CR_MAX:-200}
 nact=${CR_ACTIVATE:-3}
 seed=${CR_SEED:-1}
 out=${CR_OUT:-$repo/build/vm/out/$kver/62-crash-replay}
-logs=$repo/build/vm/logs/$kver
+logs=${CR_LOGS:-$repo/build/vm/logs/$kver}
 bin=$repo/build/cmake/tools
 for t in "$bin/powercut/stampwrite" "$bin/bench/mkremaps" "$bin/logwrites/lw-replay" \
     "$bin/logwrites/lw-dump" "$bin/dmr-meta"; do

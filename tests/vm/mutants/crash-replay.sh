@@ -34,7 +34,9 @@ while read -r name kind; do
     fi
     out=$repo/build/vm/out/$kver/crash-mutants/$name
     rc=0
-    KVER=$kver CR_ACTIVATE=0 CR_MAX=0 CR_LIMIT=${CR_LIMIT:-1500} CR_STOP=${CR_STOP:-10} CR_OUT="$out" DMR_KO="$work/ko/dm-remap-v4.ko" \
+    # Own VM logs: the mutants must not overwrite the real test's.
+    KVER=$kver CR_ACTIVATE=0 CR_MAX=0 CR_LIMIT=${CR_LIMIT:-1500} CR_STOP=${CR_STOP:-10} CR_OUT="$out" \
+        CR_LOGS="$out/logs" DMR_KO="$work/ko/dm-remap-v4.ko" \
         "$repo/tests/vm/host/62-crash-replay.sh" >"$work/run.log" 2>&1 || rc=$?
     mkdir -p "$out"
     cp "$work/run.log" "$out/run.log"
