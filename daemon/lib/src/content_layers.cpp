@@ -231,9 +231,9 @@ void record_layers(struct dmr_layers &out, const ContentLayers &now, std::int64_
 }
 
 LayerVerdict check_and_refresh_layers(const std::string &main_path, const std::string &spare_path,
-				      std::int64_t now_unix, bool ignore_refusal)
+				      std::int64_t now_unix, bool ignore_refusal, bool refresh)
 {
-	DeviceFile spare(spare_path, DeviceFile::Mode::write);
+	DeviceFile spare(spare_path, refresh ? DeviceFile::Mode::write : DeviceFile::Mode::read);
 	SpareScan scan = scan_spare(spare);
 	if (!scan.meta)
 		throw Error(spare_path + ": no valid metadata copy (" + verdict_name(scan.verdict()) + ")");
@@ -247,6 +247,8 @@ LayerVerdict check_and_refresh_layers(const std::string &main_path, const std::s
 		v.refuse = false;
 		v.refusal.clear();
 	}
+	if (!refresh)
+		return v;
 	bool creating = meta.c().seq == 1 && !meta.c().layers.flags && meta.c().nr_extents == 0;
 	record_layers(meta.c().layers, now, now_unix, creating);
 	meta.c().seq++;

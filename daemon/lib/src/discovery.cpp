@@ -121,8 +121,22 @@ AssemblyResult assemble(const PairingDecision &d)
 	try {
 		if (dm::info(a.name))
 			throw Error("a device-mapper device named " + a.name + " already exists");
-		auto v = check_and_refresh_layers(a.main, a.spare, static_cast<std::int64_t>(::time(nullptr)));
+		// The refreshed layers are written only if the table can load: with
+		// the target not loaded yet (remapd cannot modprobe; the table load
+		// will) a failing assembly must leave the spare as it was.  The
+		// comparison is made either way.
+		bool target_loaded = false;
+		try {
+			target_loaded = dm::target_version(kTargetName).has_value();
+		} catch (const Error &) {
+		}
+		auto v = check_and_refresh_layers(a.main, a.spare, static_cast<std::int64_t>(::time(nullptr)),
+						  false, target_loaded);
 		a.warnings = v.warnings;
+		if (!target_loaded && !v.refuse)
+			spdlog::info("{}: identification layers compared, not recorded: the {} target is "
+				     "not loaded yet (the next assembly records them)",
+				     a.name, kTargetName);
 		if (v.refuse) {
 			a.refused = true;
 			a.error = "refusing " + a.main + " for spare " + a.spare + ": " + v.refusal;

@@ -21,7 +21,8 @@ command -v jq >/dev/null || die "jq is needed"
 # fingerprint is the backing file's path).
 attach() {
     local dev
-    dev=$(losetup --find --show --direct-io=on "/tmp/layers/$1") || die "losetup $1"
+    dev=$(losetup --find --show --direct-io=on "/tmp/layers/$1" 2>/dev/null) ||
+        dev=$(losetup --find --show "/tmp/layers/$1") || die "losetup $1"
     _dmr_register loop "$dev"
     echo "$dev"
 }

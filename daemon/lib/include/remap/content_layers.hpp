@@ -71,7 +71,10 @@ std::string layer_string(std::string_view s, std::size_t max);
 // the kernel's order).  The spare must not be in use.  Throws Error when
 // the spare cannot be read; a refusal is in the verdict, nothing written.
 // ignore_refusal turns a refusal into a warning (the admin's override).
+// With refresh false the spare is only read (nothing is written): for an
+// assembly that may still fail before the table loads.
 LayerVerdict check_and_refresh_layers(const std::string &main_path, const std::string &spare_path,
-				      std::int64_t now_unix, bool ignore_refusal = false);
+				      std::int64_t now_unix, bool ignore_refusal = false,
+				      bool refresh = true);
 
 }  // namespace remap
