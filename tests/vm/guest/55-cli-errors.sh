@@ -108,7 +108,6 @@ check "health: --threshold wins" jq -e '.threshold == 7 and .threshold_source ==
 
 dmsetup remove r0
 _dmr_forget dm r0
-paired=$(spare_sum "$spare")
 : >/tmp/empty.conf
 rc=0
 "$REMAPD" -t -c /tmp/empty.conf >/tmp/t.log 2>&1 || rc=$?
