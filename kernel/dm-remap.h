@@ -76,8 +76,8 @@ struct dmr_stats {
 
 /*
  * Blocks remapped per hour over the last day, for the health score's growth
- * rate (since activation).  Written under meta_lock, read without it: a
- * status racing a remap may miss that remap.
+ * rate (since the table was loaded).  Written under meta_lock, read without
+ * it: a status racing a remap may miss that remap.
  */
 #define DMR_RATE_HOURS 24
 struct dmr_remap_rate {

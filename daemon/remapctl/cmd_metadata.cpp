@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -65,12 +64,6 @@ int run_verify(const std::string &path, bool as_json)
 	return verdict_exit(scan.verdict());
 }
 
-// A layer string from the metadata: untrusted bytes, shown as printable ASCII.
-std::string layer_text(const char *f, std::size_t n)
-{
-	return remap::layer_string(std::string_view(f, ::strnlen(f, n)), n + 1);
-}
-
 int run_dump(const std::string &path, bool as_json)
 {
 	require_exists(path);
@@ -108,9 +101,9 @@ int run_dump(const std::string &path, bool as_json)
 		{"read_errors", std::to_string(m.health.read_errors)},
 		{"write_errors", std::to_string(m.health.write_errors)},
 		{"remaps_total", std::to_string(m.health.remaps_total)},
-		{"fs_type", (m.layers.flags & DMR_LAYER_FS) ? layer_text(m.layers.fs_type, DMR_FS_TYPE_LEN) : "(not recorded)"},
-		{"fs_uuid", layer_text(m.layers.fs_uuid, DMR_FS_UUID_LEN)},
-		{"fs_label", layer_text(m.layers.fs_label, DMR_FS_LABEL_LEN)},
+		{"fs_type", (m.layers.flags & DMR_LAYER_FS) ? remap::layer_field_text(m.layers.fs_type, DMR_FS_TYPE_LEN) : "(not recorded)"},
+		{"fs_uuid", remap::layer_field_text(m.layers.fs_uuid, DMR_FS_UUID_LEN)},
+		{"fs_label", remap::layer_field_text(m.layers.fs_label, DMR_FS_LABEL_LEN)},
 		{"sample_crc", (m.layers.flags & DMR_LAYER_SAMPLE) ? fmt::format("{:08x}", m.layers.sample_crc) : "(not recorded)"},
 		{"created", std::to_string(m.layers.created)},
 		{"last_assembly", std::to_string(m.layers.last_assembled)},

@@ -153,6 +153,11 @@ std::string layer_string(std::string_view s, std::size_t max)
 	return out;
 }
 
+std::string layer_field_text(const char *f, std::size_t n)
+{
+	return layer_string(std::string_view(f, ::strnlen(f, n)), n + 1);
+}
+
 ContentLayers probe_content_layers(const std::string &main_path, const DecodedMeta &meta,
 				   const DeviceFile &spare)
 {

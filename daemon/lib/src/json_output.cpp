@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
-
 #include "remap/content_layers.hpp"
 
 namespace remap::json_out {
@@ -159,10 +157,9 @@ json metadata(const DecodedMeta &dm, bool with_extents)
 	json ly = json::object();
 	ly["fs_recorded"] = (m.layers.flags & DMR_LAYER_FS) != 0;
 	// Untrusted bytes (the kernel does not check them): printable ASCII only.
-	auto text = [](const char *f, std::size_t n) { return layer_string(std::string_view(f, ::strnlen(f, n)), n + 1); };
-	ly["fs_type"] = text(m.layers.fs_type, DMR_FS_TYPE_LEN);
-	ly["fs_uuid"] = text(m.layers.fs_uuid, DMR_FS_UUID_LEN);
-	ly["fs_label"] = text(m.layers.fs_label, DMR_FS_LABEL_LEN);
+	ly["fs_type"] = layer_field_text(m.layers.fs_type, DMR_FS_TYPE_LEN);
+	ly["fs_uuid"] = layer_field_text(m.layers.fs_uuid, DMR_FS_UUID_LEN);
+	ly["fs_label"] = layer_field_text(m.layers.fs_label, DMR_FS_LABEL_LEN);
 	ly["sample_recorded"] = (m.layers.flags & DMR_LAYER_SAMPLE) != 0;
 	ly["sample_crc"] = fmt::format("{:08x}", m.layers.sample_crc);
 	put_counter(ly, "created", m.layers.created);

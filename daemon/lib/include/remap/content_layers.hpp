@@ -66,6 +66,10 @@ void record_layers(struct dmr_layers &out, const ContentLayers &now, std::int64_
 // Printable ASCII (other bytes '_'), at most max - 1 bytes.
 std::string layer_string(std::string_view s, std::size_t max);
 
+// A layer field of the metadata (n bytes, NUL-padded, untrusted: the kernel
+// does not check it) as printable text, for display.
+std::string layer_field_text(const char *field, std::size_t n);
+
 // Checks the main's layers against the spare's metadata and, if accepted,
 // writes the refreshed layers as a new commit (seq + 1, all five copies in
 // the kernel's order).  The spare must not be in use.  Throws Error when
