@@ -365,11 +365,11 @@ static blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io)
  * to the spare are made durable by the commit that follows, whose first
  * copy is written with REQ_PREFLUSH).
  *
- * For crash consistency this FUA is redundant: both callers stage a
- * metadata change, and the worker's group commit, whose copy 0 carries
- * REQ_PREFLUSH, runs after this write completed and before the bio is
- * completed, so the flush makes the data durable before any copy names it.
- * The crash-replay mutant without it survives for that reason
+ * crash-replay: redundant.  Both callers stage a metadata change, and the
+ * worker's group commit, whose copy 0 carries REQ_PREFLUSH, runs after this
+ * write completed and before the bio is completed, so the flush makes the
+ * data durable before any copy names it.  The crash-replay mutant without
+ * it survives for that reason, as tests/vm/mutants/crash-replay.sh expects
  * (docs/POWERCUT.md).  It is kept so the data does not depend on the flush.
  */
 static blk_opf_t dmr_write_opf_fua(struct bio *bio, struct dmr_io *io)
@@ -909,9 +909,9 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
 		return r;
 	if (!add->flags) {
 		/*
-		 * The FUA is redundant for crash consistency: the commit below
-		 * writes copy 0 with REQ_PREFLUSH after this completed (its
-		 * crash-replay mutant survives, docs/POWERCUT.md).
+		 * crash-replay: redundant.  The commit below writes copy 0
+		 * with REQ_PREFLUSH after this completed, so its crash-replay
+		 * mutant survives (docs/POWERCUT.md).
 		 */
 		r = dmr_sync_io(d, d->spare_dev->bdev, dmr_spare_sector(d, add->sblock), buf,
 				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA);

@@ -7,10 +7,15 @@ rather than listed by hand, so a flag added later gets its mutant too: for
 every REQ_PREFLUSH and every REQ_FUA in kernel/*.c (outside comments and
 strings), a variant in which that one occurrence is replaced by 0.
 
-  list   one line per mutant: "<name> <file> <line>", the name being
-         no-fua-<function> or no-preflush-<function> (named after the
+  list   one line per mutant: "<name> <file> <line> <expect>", the name
+         being no-fua-<function> or no-preflush-<function> (named after the
          function, not the line, so that comments do not rename them; a
-         second occurrence in the same function gets a suffix .2, ...)
+         second occurrence in the same function gets a suffix .2, ...);
+         <expect> is "caught", or "redundant" when the last comment before
+         the flag (ending at most REDUNDANT_REACH lines above it) says
+         "crash-replay: redundant" and explains why the flag is not needed
+         for crash consistency: that mutant must survive, and its being
+         caught shows the comment wrong
   apply  rewrite that occurrence in KERNEL_DIR/<file> (a copy of kernel/)
 """
 import glob
@@ -19,6 +24,8 @@ import re
 import sys
 
 TOKENS = {'REQ_FUA': 'fua', 'REQ_PREFLUSH': 'preflush'}
+REDUNDANT_TAG = 'crash-replay: redundant'
+REDUNDANT_REACH = 6
 
 
 def blank_comments(src):
@@ -56,6 +63,16 @@ def function_at(code, pos):
     return name
 
 
+def redundant(src, pos):
+    """Whether the last comment ending before pos, at most REDUNDANT_REACH
+    lines above it, carries REDUNDANT_TAG."""
+    end = src.rfind('*/', 0, pos)
+    if end < 0 or src.count('\n', end, pos) > REDUNDANT_REACH:
+        return False
+    start = src.rfind('/*', 0, end)
+    return REDUNDANT_TAG in ' '.join(src[start:end].replace('*', ' ').split())
+
+
 def mutants(kdir):
     res = []
     for path in sorted(glob.glob(os.path.join(kdir, '*.c'))):
@@ -68,17 +85,18 @@ def mutants(kdir):
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name += '.%d' % seen[name]
-            res.append((name, os.path.basename(path), line, m.start(), m.end()))
+            expect = 'redundant' if redundant(src, m.start()) else 'caught'
+            res.append((name, os.path.basename(path), line, m.start(), m.end(), expect))
     return res
 
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == 'list':
-        for name, f, line, _, _ in mutants(sys.argv[2]):
-            print(name, f, line)
+        for name, f, line, _, _, expect in mutants(sys.argv[2]):
+            print(name, f, line, expect)
         return 0
     if len(sys.argv) == 4 and sys.argv[1] == 'apply':
-        for name, f, line, a, b in mutants(sys.argv[3]):
+        for name, f, line, a, b, _ in mutants(sys.argv[3]):
             if name == sys.argv[2]:
                 p = os.path.join(sys.argv[3], f)
                 src = open(p).read()
