@@ -218,6 +218,20 @@ bool Daemon::rescan()
 	}
 	for (auto it = reported_.begin(); it != reported_.end();)
 		it = present.count(it->first) ? std::next(it) : reported_.erase(it);
+	std::set<std::string> missing;
+	for (const auto &m : report.missing_spares) {
+		missing.insert(m.pair_uuid);
+		if (!missing_reported_.insert(m.pair_uuid).second)
+			continue;
+		std::string msg = m.name + ": main " + m.main_path +
+				  " is attached but its spare is not: not assembled; the main stays claimed, "
+				  "so nothing mounts its stale file system (attach the spare: remapd assembles it then)";
+		spdlog::warn("{}", msg);
+		notify("spare_missing", m.name, msg,
+		       {{"REMAPD_MAIN", m.main_path}, {"REMAPD_UUID", m.pair_uuid}}, true);
+	}
+	for (auto it = missing_reported_.begin(); it != missing_reported_.end();)
+		it = missing.count(*it) ? std::next(it) : missing_reported_.erase(it);
 	return clean;
 }
 

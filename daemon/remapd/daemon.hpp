@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "hook_runner.hpp"
@@ -60,6 +61,9 @@ private:
 	std::vector<remap::DeviceSample> last_samples_;
 	// What was last reported per spare path, so refusals are logged once.
 	std::map<std::string, std::string> reported_;
+	// Pair uuids reported as spare_missing, until the spare (or the pair's
+	// dm device) is back or the main goes away: said once per absence.
+	std::set<std::string> missing_reported_;
 	// "major:minor" of every main and spare in use -> remap device name.
 	std::map<std::string, std::string> active_devts_;
 };

@@ -142,3 +142,30 @@ TEST(ExplicitPair, Outcomes)
 	EXPECT_EQ(check_explicit_pair(anon, main_dev("/dev/sda", "wwn:X:1:512", 1)).outcome,
 		  PairingOutcome::fingerprint_mismatch);
 }
+
+TEST(MissingSpare, ABoundMainWithoutItsSpareIsReported)
+{
+	std::vector<Binding> bindings = {{"claim:A", kUuidA, "data0"}, {"claim:B", kUuidB, "data1"}};
+	// data0's main is here and its spare is not; data1's main is absent.
+	auto m = find_missing_spares(bindings, {}, {{"/dev/sda", "claim:A"}, {"/dev/sdc", "claim:C"}}, {});
+	ASSERT_EQ(m.size(), 1u);
+	EXPECT_EQ(m[0].name, "data0");
+	EXPECT_EQ(m[0].pair_uuid, kUuidA);
+	EXPECT_EQ(m[0].main_path, "/dev/sda");
+}
+
+TEST(MissingSpare, NotReportedWhenTheSpareIsPresentOrThePairActive)
+{
+	std::vector<Binding> bindings = {{"claim:A", kUuidA, "data0"}, {"claim:B", kUuidB, "data1"}};
+	std::map<std::string, std::string> mains = {{"/dev/sda", "claim:A"}, {"/dev/sdb", "claim:B"}};
+	// data0's spare is attached (whatever pairing decides for it); data1 is
+	// assembled (its main and spare are then not candidates).
+	auto m = find_missing_spares(bindings, {spare("/dev/sdd", kUuidA, "wwn:X:65536:512")}, mains,
+				     {kUuidB});
+	EXPECT_TRUE(m.empty());
+}
+
+TEST(MissingSpare, NoBindingsNothingMissing)
+{
+	EXPECT_TRUE(find_missing_spares({}, {}, {{"/dev/sda", "claim:A"}}, {}).empty());
+}

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <map>
 
 #include "remap/bindings_file.hpp"
 #include "remap/content_layers.hpp"
@@ -14,6 +15,36 @@
 #include "remap/udev_handles.hpp"
 
 namespace remap {
+
+namespace {
+
+// The bound pairs whose main is attached without its spare (pairing.hpp).
+// Claim ids are computed only when the bindings file lists a pair.
+std::vector<MissingSpare> missing_spares(struct udev *udev, const std::vector<SpareCandidate> &spares,
+					 const std::vector<MainCandidate> &mains,
+					 const std::set<std::string> &active_uuids)
+{
+	BindingsParse b;
+	try {
+		b = load_bindings(bindings_path());
+	} catch (const Error &e) {
+		spdlog::debug("discovery: {}", e.what());
+		return {};
+	}
+	if (b.entries.empty())
+		return {};
+	std::map<std::string, std::string> claim_ids;
+	for (const auto &m : mains) {
+		try {
+			claim_ids[m.path] = main_claim_id_at(udev, m.path);
+		} catch (const Error &e) {
+			spdlog::debug("discovery: no claim id for {}: {}", m.path, e.what());
+		}
+	}
+	return find_missing_spares(b.entries, spares, claim_ids, active_uuids);
+}
+
+}  // namespace
 
 DiscoveryReport discover(struct udev *udev)
 {
@@ -57,6 +88,7 @@ DiscoveryReport discover(struct udev *udev)
 					 b.logical_block_size});
 	}
 	r.decisions = decide_pairings(spares, mains, active_uuids);
+	r.missing_spares = missing_spares(udev, spares, mains, active_uuids);
 	return r;
 }
 

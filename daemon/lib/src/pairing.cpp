@@ -153,4 +153,26 @@ PairingDecision check_explicit_pair(const SpareCandidate &s, const MainCandidate
 	return d;
 }
 
+std::vector<MissingSpare> find_missing_spares(const std::vector<Binding> &bindings,
+					      const std::vector<SpareCandidate> &spares,
+					      const std::map<std::string, std::string> &main_claim_ids,
+					      const std::set<std::string> &active_uuids)
+{
+	std::set<std::string> spare_uuids;
+	for (const auto &s : spares)
+		spare_uuids.insert(s.pair_uuid);
+	std::vector<MissingSpare> out;
+	for (const auto &b : bindings) {
+		if (active_uuids.count(b.pair_uuid) || spare_uuids.count(b.pair_uuid))
+			continue;
+		for (const auto &[path, claim_id] : main_claim_ids) {
+			if (claim_id == b.main_id) {
+				out.push_back({b.name, b.pair_uuid, path});
+				break;
+			}
+		}
+	}
+	return out;
+}
+
 }  // namespace remap

@@ -10,6 +10,12 @@
 #   package-boot.sh setup    (harness /init) remapctl create pkg0 on
 #                            vda+vdb, ext4 on it, one block remapped, data
 #                            written, an fstab line by UUID= for /mnt/pkg0
+#   package-boot.sh nospare  (run-vm.sh --systemd, only the main attached:
+#                            vda = main, the spare left out) a boot without
+#                            the spare: pkg0 is not assembled, udev claimed
+#                            the main, so neither the fstab line nor
+#                            /dev/disk/by-uuid or by-label reach its stale
+#                            file system, and remapd reported spare_missing
 #   package-boot.sh boot     (run-vm.sh --systemd: systemd is PID 1) udev
 #                            marked the spare and claimed the main,
 #                            remapd.service (Type=notify) is active, pkg0 is
@@ -21,12 +27,13 @@
 #                            system after the install:
 #       no-enable   systemctl disable remapd.service
 #       bad-fstab   the fstab line names a UUID no file system has
+#       no-claim    the claim rule (58-dm-remap-v4-claim.rules) deleted
 #   package-boot.sh purge    (harness /init) apt-get remove, then purge:
 #                            no unit, rule, module, DKMS tree or binding left
 # shellcheck source-path=SCRIPTDIR source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
 
-phase=${1:?install, setup, mutate, boot or purge}
+phase=${1:?install, setup, mutate, nospare, boot or purge}
 out=${DMR_OUT:?needs --out}
 kver=$(uname -r)
 v=$(cat "$DMR_REPO/VERSION")
@@ -34,8 +41,11 @@ debdir=${DMR_DEB_DIR:-$DMR_REPO/build/deb}
 main=/dev/vda
 spare=/dev/vdb
 mnt=/mnt/pkg0
-for d in vda vdb; do
-    [[ $(cat /sys/block/$d/serial 2>/dev/null) != dmr-upper ]] ||
+# Without the spare (nospare) the upper disk is vdb.
+test_disks=(vda vdb)
+[[ $phase != nospare ]] || test_disks=(vda)
+for d in "${test_disks[@]}"; do
+    [[ $(cat "/sys/block/$d/serial" 2>/dev/null) != dmr-upper ]] ||
         die "/dev/$d is the overlay upper disk, not a test disk"
 done
 unit=/lib/systemd/system/remapd.service
@@ -91,6 +101,37 @@ setup)
     # What an admin writes; nofail: a missing device must not stop the boot.
     echo "UUID=$fsuuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=180s 0 2" >>/etc/fstab
     echo "set up" >"$out/setup.ok"
+    ;;
+
+nospare)
+    [[ -f $out/setup.ok ]] || die "the setup phase did not finish"
+    check "PID 1 is systemd" test "$(cat /proc/1/comm)" = systemd
+    # remapd is active (Type=notify) after its first discovery pass.
+    for ((i = 0; i < 120; i++)); do
+        [[ $(systemctl is-active remapd.service) == active ]] && break
+        sleep 1
+    done
+    udevadm settle --timeout=60 || true
+    # A by-uuid link would start the mount at once; give it time to.
+    sleep 20
+    fsuuid=$(cat "$out/fsuuid")
+    journalctl --no-pager -b -u remapd.service 2>&1 | tail -n 20 || true
+    findmnt "$mnt" || true
+    ls -l /dev/disk/by-uuid /dev/disk/by-label 2>&1 || true
+    check "remapd.service is active" test "$(systemctl is-active remapd.service)" = active
+    check "no spare attached: pkg0 is not assembled" bash -c '! dmsetup info pkg0 >/dev/null 2>&1'
+    check "udev claimed the raw main (58-dm-remap-v4-claim.rules)" \
+        grep -qx 'DM_REMAP_V4_MAIN=1' <(udevadm info --query=property "$main" 2>/dev/null)
+    check "systemd has no ready device unit for the raw main (SYSTEMD_READY=0)" \
+        test "$(systemctl is-active dev-vda.device)" != active
+    check "no /dev/disk/by-uuid/$fsuuid" test ! -e "/dev/disk/by-uuid/$fsuuid"
+    check "no /dev/disk/by-label/pkg0data" test ! -e /dev/disk/by-label/pkg0data
+    check "the fstab line did not mount $mnt" bash -c "! findmnt -n '$mnt'"
+    check "the raw main is mounted nowhere" bash -c "! findmnt -n -S '$main'"
+    check "remapd reported the missing spare (spare_missing)" \
+        grep -aq "pkg0: main $main is attached but its spare is not" \
+        <(journalctl --no-pager -b -u remapd.service 2>&1)
+    ((_dmr_failures)) || echo "no spare" >"$out/nospare.ok"
     ;;
 
 boot)
@@ -153,6 +194,10 @@ mutate)
             sed -i "s|^UUID=$(cat "$out/fsuuid") |UUID=00000000-0000-4000-8000-000000000000 |" /etc/fstab
             check "mutant: the fstab line names another UUID" \
                 grep -q '^UUID=00000000-0000-4000-8000-000000000000 /mnt/pkg0 ' /etc/fstab
+            ;;
+        no-claim)
+            rm -f /lib/udev/rules.d/58-dm-remap-v4-claim.rules
+            check "mutant: no claim rule" test ! -e /lib/udev/rules.d/58-dm-remap-v4-claim.rules
             ;;
         *) die "unknown mutant ${2:-}" ;;
     esac

@@ -24,6 +24,7 @@ struct DiscoveryReport {
 	std::vector<RemapDevice> active;
 	std::vector<PairingDecision> decisions;
 	std::vector<std::string> problems;  // devices that could not be read, corrupt spares
+	std::vector<MissingSpare> missing_spares;  // bound mains attached without their spare
 };
 
 DiscoveryReport discover(struct udev *udev);

@@ -16,9 +16,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "remap/bindings.hpp"
 
 namespace remap {
 
@@ -67,5 +70,25 @@ std::vector<PairingDecision> decide_pairings(const std::vector<SpareCandidate> &
 // no_identity (accepted if size and block size match: the kernel formatted
 // it) or fingerprint_mismatch (refused).  Message explains.
 PairingDecision check_explicit_pair(const SpareCandidate &spare, const MainCandidate &main);
+
+// A pair the bindings file knows whose main is attached while its spare is
+// not, and whose dm device is not active: it cannot be assembled, and its
+// claimed main keeps its stale file system unmounted.  remapd says so once
+// (event spare_missing), as mdadm reports an array it cannot start.
+struct MissingSpare {
+	std::string name;
+	std::string pair_uuid;
+	std::string main_path;
+};
+
+// MAIN_CLAIM_IDS: the claim id (main_claim.hpp) of each attached non-spare
+// device, by path.  One entry per binding whose main is attached (the first
+// path in order if several share its claim id), in the bindings' order;
+// none for a pair whose spare is among SPARES (present, even if refused:
+// discovery reports those) or whose pair uuid is in ACTIVE_UUIDS.
+std::vector<MissingSpare> find_missing_spares(const std::vector<Binding> &bindings,
+					      const std::vector<SpareCandidate> &spares,
+					      const std::map<std::string, std::string> &main_claim_ids,
+					      const std::set<std::string> &active_uuids);
 
 }  // namespace remap
