@@ -26,7 +26,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 .PHONY: all help deps module module-all module-bench-cost sparse userspace test test-unit test-vm \
         debug-kernel module-debug test-debug test-long test-mutants test-crash-mutants bench fuzz demo clean \
         clean-debug-kernel install install-build uninstall modules_install modules_uninstall \
-        dkms-source dkms-install dkms-uninstall deb module-all-demo build-types
+        dkms-source dkms-install dkms-uninstall deb module-all-demo build-types check-blkid-prober
 
 # The version, from the one place it is kept.
 VERSION := $(shell cat VERSION)
@@ -49,6 +49,7 @@ help:
 	@echo "make test-crash-mutants  each FLUSH/FUA removed must fail the crash replay (KVER=, ~5 min per mutant)"
 	@echo "make bench       benchmarks behind docs/BENCHMARKS.md: instructions per I/O, then TCG timing (~60 min)"
 	@echo "make fuzz        libFuzzer on the shared parsers for FUZZ_SECONDS (default 300)"
+	@echo "make check-blkid-prober  util-linux's libblkid with contrib/util-linux's spare prober (~3 min)"
 	@echo "make demo        boot a VM and show a failing disk kept in service (installs no kernel image)"
 	@echo "make clean       remove build outputs (except the debug kernel: make clean-debug-kernel)"
 	@echo "Installing on a server (README \"Install\"):"
@@ -159,6 +160,11 @@ test-mutants: module-all userspace
 # fail the crash-replay test (KVER, default: the newest kernel).
 test-crash-mutants: module-all userspace
 	KVER=$(KVER) tests/vm/mutants/crash-replay.sh
+
+# The libblkid prober for spares (contrib/util-linux), built into the
+# util-linux source of the installed libblkid (part of `make test`).
+check-blkid-prober: deps userspace
+	tools/blkid-prober/check.sh
 
 bench: deps module-all userspace
 	tools/bench/run.sh

@@ -26,6 +26,8 @@ PKGS=(
   nlohmann-json3-dev libgtest-dev libsystemd-dev
   lvm2  # 49-lvm-filter: the documented LVM filter keeps the claimed main out
   clang libclang-rt-14-dev valgrind libbenchmark-dev jq
+  # tools/blkid-prober/check.sh: util-linux's libblkid built with our prober
+  autoconf automake libtool autopoint gettext
   # make deb, man page and completion tests, DKMS build test
   debhelper dh-dkms dkms lintian mandoc groff-base bash-completion dpkg-dev fakeroot
   # the package test in the VM (56-package): mkinitramfs/lsinitramfs, man -w,

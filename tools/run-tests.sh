@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it: unit tests (ctest), a
 # short fuzzing pass, the Debian packages (make deb + lintian), a DKMS build
-# per kernel, the VM harness self-test and the VM tests on every installed
+# per kernel, the libblkid prober (tools/blkid-prober/check.sh), the VM
+# harness self-test and the VM tests on every installed
 # kernel.  Ends with one line: "N passed, M failed".
 # Expects `make module-all userspace` to have run (the Makefile does that).
 set -uo pipefail
@@ -53,6 +54,11 @@ fi
 echo "=== DKMS: dkms.conf and a DKMS build for every kernel"
 tools/check-dkms.sh 2>&1 | tee build/dkms-test.log
 count_lines build/dkms-test.log
+
+echo "=== libblkid prober for spares (contrib/util-linux), built into util-linux"
+tools/blkid-prober/check.sh 2>&1 | tee build/blkid-prober.log
+count_lines build/blkid-prober.log
+grep -q '^blkid prober: ' build/blkid-prober.log || { echo "FAIL blkid prober (log: build/blkid-prober.log)"; add 0 1; }
 
 echo "=== VM harness self-test"
 tests/vm/selftest.sh 2>&1 | tee build/selftest.log
