@@ -49,7 +49,7 @@ pkgver=$(dpkg-query -W -f '${Version}' libblkid1) || die "libblkid1 is not insta
 upver=${pkgver%%-*}
 upver=${upver#*:}
 mkdir -p "$cache/apt/lists/partial"
-tarball=$(ls "$cache"/util-linux_"$upver".orig.tar.* 2>/dev/null | head -n 1)
+tarball=$(ls "$cache"/util-linux_*.orig.tar.* 2>/dev/null | head -n 1)
 if [[ -z $tarball ]]; then
     # The archive the system's apt uses, as deb-src.
     uris=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null; \
@@ -69,11 +69,16 @@ if [[ -z $tarball ]]; then
         -o "Dir::State::Lists=$cache/apt/lists" -o APT::Sandbox::User=root)
     apt-get "${apt_opts[@]}" -q update >"$cache/apt-update.log" 2>&1 ||
         die "apt-get update for the source lists failed ($cache/apt-update.log)"
-    (cd "$cache" && apt-get "${apt_opts[@]}" -q source --download-only "util-linux=$pkgver") \
-        >"$cache/apt-source.log" 2>&1 || die "apt-get source util-linux=$pkgver failed ($cache/apt-source.log)"
-    tarball=$(ls "$cache"/util-linux_"$upver".orig.tar.* 2>/dev/null | head -n 1)
-    [[ -n $tarball ]] || die "no util-linux_$upver.orig.tar.* after apt-get source"
+    # The installed version, else the archive's (an older point release
+    # may be gone from it; the prober does not depend on it).
+    (cd "$cache" && { apt-get "${apt_opts[@]}" -q source --download-only "util-linux=$pkgver" ||
+        apt-get "${apt_opts[@]}" -q source --download-only util-linux; }) \
+        >"$cache/apt-source.log" 2>&1 || die "apt-get source util-linux failed ($cache/apt-source.log)"
+    tarball=$(ls "$cache"/util-linux_*.orig.tar.* 2>/dev/null | head -n 1)
+    [[ -n $tarball ]] || die "no util-linux_*.orig.tar.* after apt-get source"
 fi
+upver=${tarball##*/util-linux_}
+upver=${upver%.orig.tar.*}
 
 # 2. Build libblkid, blkid and wipefs with the patch (or the mutant).
 src=$cache/src-${mutant:-patched}
