@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 REPO := $(CURDIR)
 
-# Kernels we can build for and boot: installed headers + /boot/vmlinuz.
-# Recursive (=): evaluated when a recipe runs, i.e. after `deps` installed kernels.
+# Kernels we can build for and boot: installed headers + /boot/vmlinuz, or
+# Debian kernels unpacked under build/kernels/root (tools/fetch-test-kernels.sh).
+# Recursive (=): evaluated when a recipe runs, i.e. after `deps` fetched kernels.
 KVERS = $(shell tests/vm/kernels.sh 2>/dev/null)
 # The default kernel: KVER=... overrides, else the newest usable one.
 KVER ?= $(lastword $(KVERS))
-# A kernel's build tree (KDIR for M= builds): /lib/modules/<v>/build, or the
-# debug kernel's tree under build/debug-kernel/ (see tests/vm/kernels.sh).
+# A kernel's build tree (KDIR for M= builds): /lib/modules/<v>/build, or an
+# unpacked kernel's or the debug kernel's tree under build/ (tests/vm/kernels.sh).
 KDIR ?= $(or $(shell tests/vm/kernels.sh --info '$(KVER)' 2>/dev/null | sed -n 's/^kdir=//p'),/lib/modules/$(KVER)/build)
 # The debug kernel(s) built by tools/debug-kernel/build.sh (`make test-debug`);
 # never in KVERS, so `make test` does not run on them.  Recursive: evaluated
@@ -103,7 +104,8 @@ sparse:
 	  d=build/sparse/$$v; mkdir -p $$d; \
 	  $(call copy_sources,$$d); \
 	  echo "== sparse on $$v"; \
-	  $(MAKE) -s -C /lib/modules/$$v/build M=$(REPO)/$$d/kernel W=1 C=2 modules 2>&1 | \
+	  kd=$$(tests/vm/kernels.sh --info $$v | sed -n 's/^kdir=//p'); \
+	  $(MAKE) -s -C $$kd M=$(REPO)/$$d/kernel W=1 C=2 modules 2>&1 | \
 	    tee $$d/sparse.log | grep -v '^  CHECK' || true; \
 	  ! grep -q 'warning:\|error:' $$d/sparse.log; \
 	done

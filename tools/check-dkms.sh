@@ -44,7 +44,10 @@ dk=(dkms --sourcetree "$PWD/$src" --dkmstree "$PWD/$tree")
     { cat build/dkms/add.log; problem "dkms add failed"; }
 for k in "${kvers[@]}"; do
     log=build/dkms/build-$k.log
-    if ! "${dk[@]}" build -m dm-remap-v4 -v "$v" -k "$k" >"$log" 2>&1; then
+    # A kernel unpacked under build/kernels (not installed) has no
+    # /lib/modules/<k>/build: name its headers.
+    kdir=$(tests/vm/kernels.sh --info "$k" | sed -n 's/^kdir=//p')
+    if ! "${dk[@]}" build -m dm-remap-v4 -v "$v" -k "$k" --kernelsourcedir "$kdir" >"$log" 2>&1; then
         tail -n 20 "$log"
         problem "dkms build for $k failed (log: $log)"
         continue

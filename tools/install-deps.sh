@@ -5,14 +5,14 @@
 #
 #   install-deps.sh          `make deps` / `make test`: the packages, and the
 #                            two test kernels (Debian's 6.1 and bookworm-
-#                            security's 6.12, image + headers).  Installing a
-#                            kernel image can change which kernel the machine
-#                            boots (GRUB boots the newest): meant for test
-#                            machines and CI, see README "The two commands".
-#   install-deps.sh --demo   `make demo`: the packages, and no new kernel
-#                            image: headers for a Debian kernel that is
-#                            already installed (the running one if it is a
-#                            Debian kernel), so the boot menu stays as it is.
+#                            security's 6.12, image + headers), unpacked under
+#                            build/kernels/root by tools/fetch-test-kernels.sh,
+#                            never installed: the machine's boot menu and
+#                            default stay as they are (README "The two
+#                            commands").  Kernels already installed with
+#                            their headers are used as they are.
+#   install-deps.sh --demo   `make demo`: the packages, and a test kernel the
+#                            same way if none is usable yet.
 set -euo pipefail
 
 demo=""
@@ -33,9 +33,10 @@ PKGS=(
   # the package test in the VM (56-package): mkinitramfs/lsinitramfs, man -w,
   # systemd-analyze verify
   initramfs-tools zstd man-db systemd
+  # what building a module against the unpacked kernels' headers needs
+  # (their packages' dependencies, which are not installed with them)
+  gcc-12
 )
-# The stock Debian 12 kernel (6.1), only for the tests: never for the demo.
-[[ -n $demo ]] || PKGS+=(linux-image-amd64 linux-headers-amd64)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -43,14 +44,6 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-
-# The newest 6.12 kernel from bookworm-security, image and headers.
-have612=""
-for v in /boot/vmlinuz-6.12.*+deb12-amd64; do
-  [ -e "$v" ] || continue
-  kv=${v#/boot/vmlinuz-}
-  [ -d "/lib/modules/$kv/build" ] && have612=$kv
 done
 
 updated=""
@@ -67,41 +60,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [[ -n $demo ]]; then
-  # A Debian kernel whose image is installed already: headers only (their
-  # image dependency is met, so nothing new becomes bootable).
-  have=""
-  for v in "/boot/vmlinuz-$(uname -r)" /boot/vmlinuz-*-amd64; do
-    [ -e "$v" ] || continue
-    kv=${v#/boot/vmlinuz-}
-    if [ -d "/lib/modules/$kv/build" ]; then have=$kv; break; fi
-    apt_update
-    if apt-cache show "linux-headers-$kv" >/dev/null 2>&1; then
-      echo "install-deps: installing headers for the installed kernel $kv"
-      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "linux-headers-$kv"
-      have=$kv
-      break
-    fi
-  done
-  if [ -z "$have" ]; then
-    echo "install-deps: no installed Debian kernel with headers in apt: the demo needs one" >&2
-    echo "install-deps: (make deps installs the test kernels; on a server that changes the boot default)" >&2
-    exit 1
-  fi
-  echo "install-deps: all demo dependencies present (kernel $have)"
-  exit 0
+# The test kernels, unpacked (tools/fetch-test-kernels.sh).  The demo needs
+# one; the tests want both series.
+repo=$(cd "$(dirname "$0")/.." && pwd -P)
+# It skips a series that has a usable kernel, and runs apt-get update only
+# when a package is unknown.
+if [[ -z $demo ]] || ! "$repo/tests/vm/kernels.sh" >/dev/null 2>&1; then
+  $SUDO "$repo/tools/fetch-test-kernels.sh"
 fi
-
-if [ -z "$have612" ]; then
-  apt_update
-  v=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' |
-      awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -n 1)
-  if [ -n "$v" ]; then
-    echo "install-deps: installing kernel $v (test kernel; it may become the boot default)"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-      "linux-image-$v" "linux-headers-$v"
-  else
-    echo "install-deps: no 6.12 kernel in the apt sources; testing on 6.1 only" >&2
-  fi
-fi
-echo "install-deps: all dependencies present"
+"$repo/tests/vm/kernels.sh" >/dev/null || { echo "install-deps: no usable test kernel" >&2; exit 1; }
+echo "install-deps: all dependencies present (test kernels: $("$repo/tests/vm/kernels.sh" | tr '\n' ' '))"

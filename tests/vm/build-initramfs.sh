@@ -205,12 +205,21 @@ mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || die "mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs $R/run || die "mount /run"
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
-# A kernel not installed on the host (the debug kernel): its modules dir,
-# a host path, becomes /lib/modules/<kver> for modprobe and modinfo.
+# A kernel not installed on the host (unpacked under build/kernels, or the
+# debug kernel): its modules dir, a host path, becomes /lib/modules/<kver>
+# for modprobe and modinfo, writable through an overlay whose upper is on
+# /rw (so DKMS can install into it, and with --upper it persists).  Its
+# build link names the headers by their host path, which the guest sees
+# too; the config is linked where an installed kernel has it (mkinitramfs).
 if [ -n "$DMR_KMODDIR" ]; then
-    kmods=$R/lib/modules/$(uname -r)
-    mkdir -p "$kmods" && mount -o bind "/lower$DMR_KMODDIR" "$kmods" \
-        || die "bind $DMR_KMODDIR at /lib/modules/$(uname -r)"
+    kv=$(uname -r)
+    kmods=$R/lib/modules/$kv
+    mkdir -p "$kmods" /rw/kmod-upper /rw/kmod-work
+    mount -t overlay -o "lowerdir=/lower$DMR_KMODDIR,upperdir=/rw/kmod-upper,workdir=/rw/kmod-work" \
+        overlay "$kmods" || die "overlay $DMR_KMODDIR at /lib/modules/$kv"
+    kroot=${DMR_KMODDIR%/lib/modules/$kv}
+    [ -e "/lower$kroot/boot/config-$kv" ] && [ ! -e "$R/boot/config-$kv" ] &&
+        ln -s "$kroot/boot/config-$kv" "$R/boot/config-$kv"
 fi
 # Host paths the job needs (repo, job dir) that the tmpfs mounts above hide.
 for p in $DMR_EXPOSE; do

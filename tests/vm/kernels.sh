@@ -1,8 +1,12 @@
 #!/bin/bash
 # kernels.sh                 Debian kernels usable for VM tests, oldest first,
-#                            one per line: headers (/lib/modules/<v>/build, to
-#                            build the module) AND an image (/boot/vmlinuz-<v>).
-#                            This is what `make test` runs on.
+#                            one per line: headers (to build the module) AND
+#                            an image, either installed (/lib/modules/<v>/build,
+#                            /boot/vmlinuz-<v>) or unpacked, never installed,
+#                            by tools/fetch-test-kernels.sh under
+#                            build/kernels/root/ (`make deps` does that, so
+#                            the host's boot menu stays as it is).  This is
+#                            what `make test` runs on.
 # kernels.sh --debug         the debug kernel(s) built by tools/debug-kernel/build.sh
 #                            under build/debug-kernel/ (never installed on the
 #                            host); exit 1 if there is none.  `make test-debug`.
@@ -11,21 +15,29 @@
 # If KVER is set (first two forms), only that version is checked and printed;
 # it is an error (exit 1) if it is not usable.  KVER may name a debug kernel.
 # DMR_DEBUG_KERNEL_DIR: where build.sh put the debug kernel (default
-# <repo>/build/debug-kernel).
+# <repo>/build/debug-kernel).  DMR_KERNEL_ROOT: where fetch-test-kernels.sh
+# unpacks (default <repo>/build/kernels/root).  DMR_TEST_KERNELS=unpacked:
+# ignore installed kernels (what a machine without them sees).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
 dk=${DMR_DEBUG_KERNEL_DIR:-$repo/build/debug-kernel}
+kr=${DMR_KERNEL_ROOT:-$repo/build/kernels/root}
 
 usable_debian() {
-    [[ -d /lib/modules/$1/build && -f /boot/vmlinuz-$1 ]]
+    [[ ${DMR_TEST_KERNELS:-} != unpacked && -d /lib/modules/$1/build && -f /boot/vmlinuz-$1 ]]
+}
+# Unpacked by fetch-test-kernels.sh (.relocated: its fixes are done).
+usable_unpacked() {
+    [[ -f $kr/boot/vmlinuz-$1 && -f $kr/lib/modules/$1/modules.dep &&
+        -f $kr/usr/src/linux-headers-$1/.relocated ]]
 }
 usable_debug() {
     [[ -f $dk/boot/vmlinuz-$1 && -f $dk/lib/modules/$1/modules.dep && -d $dk/lib/modules/$1/build ]]
 }
 usable() {
-    usable_debian "$1" || usable_debug "$1"
+    usable_debian "$1" || usable_unpacked "$1" || usable_debug "$1"
 }
 
 # kernel_info <v>: what run-vm.sh, run-suite.sh, build-initramfs.sh and the
@@ -44,15 +56,16 @@ usable() {
 #   cmdline=      extra kernel command line words
 #   host_env=     extra KEY=VALUE words for host tests (run-suite.sh)
 kernel_info() {
-    local v=$1 cmdline=
-    if usable_debian "$v"; then
+    local v=$1 cmdline='' r=''
+    if usable_debian "$v" || usable_unpacked "$v"; then
+        usable_debian "$v" || r=$kr
         # KFENCE (6.12) ships with sampling off (interval 0): turn it on so
         # it catches some out-of-bounds and use-after-free accesses.
-        if grep -qx 'CONFIG_KFENCE=y' "/boot/config-$v" 2>/dev/null; then
+        if grep -qx 'CONFIG_KFENCE=y' "$r/boot/config-$v" 2>/dev/null; then
             cmdline=kfence.sample_interval=10
         fi
-        printf '%s\n' "image=/boot/vmlinuz-$v" "moddir=/lib/modules/$v" \
-            "kdir=/lib/modules/$v/build" "config=/boot/config-$v" debug=0 \
+        printf '%s\n' "image=$r/boot/vmlinuz-$v" "moddir=$r/lib/modules/$v" \
+            "kdir=$r/lib/modules/$v/build" "config=$r/boot/config-$v" debug=0 \
             timeout=300 boot_timeout=120 mem=2048 "cmdline=$cmdline" host_env=
     elif usable_debug "$v"; then
         # Not kasan_multi_shot: the first KASAN report fails the run already,
@@ -73,7 +86,7 @@ case ${1:-} in
     --debug) mode=debug ;;
     --info)
         kernel_info "${2:?usage: $0 --info <kver>}" || {
-            echo "kernels.sh: kernel ${2} is not usable (need /lib/modules/$2/build and /boot/vmlinuz-$2, or a debug build in $dk)" >&2
+            echo "kernels.sh: kernel ${2} is not usable (need /lib/modules/$2/build and /boot/vmlinuz-$2, or an unpacked kernel in $kr, or a debug build in $dk)" >&2
             exit 1
         }
         exit 0
@@ -88,7 +101,7 @@ if [[ -n ${KVER:-} ]]; then
         exit 1
     fi
     if ! usable "$KVER"; then
-        echo "kernels.sh: KVER=$KVER is not usable (need /lib/modules/$KVER/build and /boot/vmlinuz-$KVER, or a debug build in $dk)" >&2
+        echo "kernels.sh: KVER=$KVER is not usable (need /lib/modules/$KVER/build and /boot/vmlinuz-$KVER, or an unpacked kernel in $kr, or a debug build in $dk)" >&2
         exit 1
     fi
     echo "$KVER"
@@ -109,15 +122,15 @@ if [[ $mode == debug ]]; then
         exit 1
     fi
 else
-    for img in /boot/vmlinuz-*; do
-        v=${img#/boot/vmlinuz-}
-        if usable_debian "$v"; then
+    for img in /boot/vmlinuz-* "$kr"/boot/vmlinuz-*; do
+        v=${img##*/vmlinuz-}
+        if usable_debian "$v" || usable_unpacked "$v"; then
             found+=("$v")
         fi
     done
     if ((${#found[@]} == 0)); then
-        echo "kernels.sh: no usable kernel (need /boot/vmlinuz-<v> and /lib/modules/<v>/build)" >&2
+        echo "kernels.sh: no usable kernel (need /boot/vmlinuz-<v> and /lib/modules/<v>/build, or one unpacked in $kr: make deps)" >&2
         exit 1
     fi
 fi
-printf '%s\n' "${found[@]}" | sort -V
+printf '%s\n' "${found[@]}" | sort -Vu

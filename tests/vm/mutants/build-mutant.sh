@@ -7,8 +7,10 @@
 # load_module_fault expects (the fault build is the ${DMR_KO%/*}/fault/
 # sibling).  Exits 2 with the build log if a build fails.
 build_mutant() {
-    local kver=$1 work=$2 variant extra
+    local kver=$1 work=$2 variant extra kdir
     shift 2
+    # shellcheck disable=SC2154 # repo: set by the sourcing script
+    kdir=$("$repo/tests/vm/kernels.sh" --info "$kver" | sed -n 's/^kdir=//p')
     for variant in normal fault; do
         mkdir -p "$work/$variant"
         # shellcheck disable=SC2154 # repo: set by the sourcing script
@@ -16,7 +18,7 @@ build_mutant() {
         "$@" "$work/$variant/kernel"
         extra=()
         [[ $variant == fault ]] && extra=(DMR_FAULT_INJECT=1)
-        make -s -C "/lib/modules/$kver/build" M="$work/$variant/kernel" "${extra[@]}" modules \
+        make -s -C "$kdir" M="$work/$variant/kernel" "${extra[@]}" modules \
             >"$work/build-$variant.log" 2>&1 || { cat "$work/build-$variant.log"; exit 2; }
     done
     mkdir -p "$work/ko/fault"
