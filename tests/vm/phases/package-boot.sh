@@ -128,6 +128,13 @@ nospare)
     check "no /dev/disk/by-label/pkg0data" test ! -e /dev/disk/by-label/pkg0data
     check "the fstab line did not mount $mnt" bash -c "! findmnt -n '$mnt'"
     check "the raw main is mounted nowhere" bash -c "! findmnt -n -S '$main'"
+    # Without the claim systemd fsck'd the raw main and tried to mount it
+    # (the stale superblock made the mount fail): neither may even start.
+    fsck_unit="systemd-fsck@$(systemd-escape -p "/dev/disk/by-uuid/$fsuuid").service"
+    check "systemd never started mnt-pkg0.mount (its job waits for the device)" \
+        test "$(systemctl show -P InactiveExitTimestampMonotonic mnt-pkg0.mount)" = 0
+    check "systemd never started $fsck_unit on the raw main" \
+        test "$(systemctl show -P InactiveExitTimestampMonotonic "$fsck_unit")" = 0
     check "remapd reported the missing spare (spare_missing)" \
         grep -aq "pkg0: main $main is attached but its spare is not" \
         <(journalctl --no-pager -b -u remapd.service 2>&1)
