@@ -23,7 +23,9 @@ if n != 1:
     sys.exit('mutant-check: cannot apply the mutation: dmr_meta_commit changed')
 open(p, 'w').write(s2)
 PY
-make -s -C "/lib/modules/$kver/build" M="$work/kernel" modules >"$work/build.log" 2>&1 ||
+# The kernel's build tree: installed headers, or the ones unpacked under build/.
+kdir=$("$repo/tests/vm/kernels.sh" --info "$kver" | sed -n 's/^kdir=//p')
+make -s -C "$kdir" M="$work/kernel" modules >"$work/build.log" 2>&1 ||
     { cat "$work/build.log"; echo "mutant-check: build failed"; exit 2; }
 # A cycle whose writer never hit a bad sector proves nothing either way (a
 # loaded host writes little before the cut): run it again with a longer
