@@ -257,6 +257,8 @@ std::string format_config(const Config &c)
 	       "\nspare_low_percent = " + std::to_string(c.spare_low_percent) +
 	       "\nhook = " + c.hook +
 	       "\nhook_timeout_s = " + std::to_string(c.hook_timeout_s) +
+	       "\nmail_to = " + c.mail_to +
+	       "\nsendmail = " + c.sendmail +
 	       "\nmetrics_file = " + c.metrics_file +
 	       "\nlog_level = " + c.log_level + "\n";
 }
