@@ -146,6 +146,10 @@ Config parse_config(std::string_view text, const std::string &source)
 		}
 		std::string_view key = strip(line.substr(0, eq));
 		std::string_view value = strip(line.substr(eq + 1));
+		// "key =#x" reads as "key = #x" does: a '#' opening a value starts
+		// a comment, so writing the value back with " = " keeps its meaning.
+		if (!value.empty() && value.front() == '#')
+			value = {};
 		if (key.empty()) {
 			problems.push_back(where + "missing key before '='");
 			continue;
