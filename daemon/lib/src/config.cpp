@@ -146,10 +146,13 @@ Config parse_config(std::string_view text, const std::string &source)
 		}
 		std::string_view key = strip(line.substr(0, eq));
 		std::string_view value = strip(line.substr(eq + 1));
-		// "key =#x" reads as "key = #x" does: a '#' opening a value starts
-		// a comment, so writing the value back with " = " keeps its meaning.
-		if (!value.empty() && value.front() == '#')
-			value = {};
+		// "key =#x": a comment to some readers, a value to others, and the
+		// same value written back as "key = #x" would be a comment.  Refuse.
+		if (!value.empty() && value.front() == '#') {
+			problems.push_back(where + std::string(key) + ": a value cannot start with '#'" +
+					   " (a '#' after a blank starts a comment)");
+			continue;
+		}
 		if (key.empty()) {
 			problems.push_back(where + "missing key before '='");
 			continue;
