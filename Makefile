@@ -38,10 +38,10 @@ help:
 	@echo "make deps        install build/test dependencies (apt, idempotent)"
 	@echo "make all         kernel module (kernel/dm-remap-v4.ko) + userspace"
 	@echo "make module      build the module for KVER=$(KVER) into kernel/ (W=1)"
-	@echo "make module-all  build the module for every installed kernel: $(KVERS)"
+	@echo "make module-all  build the module for every test kernel: $(KVERS)"
 	@echo "make sparse      run sparse (C=2) over the module"
 	@echo "make userspace   cmake build of the format library, tools, daemon, tests"
-	@echo "make test        unit tests + VM tests on every kernel (what CI runs)"
+	@echo "make test        unit tests + VM tests on every test kernel (what CI runs)"
 	@echo "make test-unit   GoogleTest suites via ctest"
 	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
 	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
@@ -249,10 +249,11 @@ build-types:
 deb:
 	tools/build-deb.sh
 
-# Keeps build/debug-kernel: it takes an hour to build.
+# Keeps build/debug-kernel (an hour to build) and build/kernels (the test
+# kernels, ~900 MB downloaded and unpacked).
 clean:
 	-$(MAKE) -C $(KDIR) M=$(REPO)/kernel clean >/dev/null 2>&1
-	-find build -mindepth 1 -maxdepth 1 ! -name debug-kernel -exec rm -rf {} + 2>/dev/null
+	-find build -mindepth 1 -maxdepth 1 ! -name debug-kernel ! -name kernels -exec rm -rf {} + 2>/dev/null
 
 clean-debug-kernel:
 	rm -rf build/debug-kernel

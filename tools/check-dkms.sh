@@ -52,7 +52,8 @@ for k in "${kvers[@]}"; do
         problem "dkms build for $k failed (log: $log)"
         continue
     fi
-    # DKMS compresses the module like the kernel does its own (6.12: .ko.xz).
+    # DKMS may compress the module as the kernel does its own (an installed
+    # 6.12: .ko.xz; not for a kernel unpacked under build/kernels).
     ko=$(find "$tree/dm-remap-v4/$v/$k" -name "dm-remap-v4.ko*" | head -n 1)
     if [[ -z $ko ]]; then
         problem "dkms build for $k left no dm-remap-v4.ko"

@@ -9,12 +9,14 @@
 #
 # For each version <v>: `apt-get download` of linux-image-<v>, linux-headers-<v>
 # and the headers' linux-headers-*-common and linux-kbuild-* (into
-# build/kernels/debs/), `dpkg-deb -x` into build/kernels/root/, then what
-# the packages' maintainer scripts would do, inside that tree: depmod, and
-# the headers pointed at the unpacked tree (the Makefile's include of the
-# common headers, the lib/modules/<v>/build and source links).
-# Nothing outside build/kernels/ changes; apt-get update runs (root) only
-# if a package is not known to apt.
+# build/kernels/debs/<v>/), `dpkg-deb -x` into build/kernels/root/, then
+# what the packages' maintainer scripts would do, inside that tree: depmod,
+# and the headers pointed at the unpacked tree (the Makefile's include of
+# the common headers, the lib/modules/<v>/build and source links).  What
+# those packages depend on that is not a kernel package (pahole, libssl3,
+# gcc-12, ...) is installed with apt, since building a module needs it.
+# Nothing else changes outside build/kernels/.  Root (or sudo) is needed
+# only for apt-get update/install; run it as the user who owns the clone.
 #
 # Env: DMR_KERNEL_ROOT (default <repo>/build/kernels/root).
 # Usage: fetch-test-kernels.sh [VERSION...] (default: the two above)
@@ -23,6 +25,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd -P)
 root=${DMR_KERNEL_ROOT:-$repo/build/kernels/root}
 debs=$(dirname "$root")/debs
 mkdir -p "$root" "$debs"
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO=sudo
 
 have_series() { # SERIES (6.1, 6.12): a usable kernel of it exists
     DMR_KERNEL_ROOT=$root "$repo/tests/vm/kernels.sh" 2>/dev/null | grep -q "^${1//./\\.}\."
@@ -30,43 +34,70 @@ have_series() { # SERIES (6.1, 6.12): a usable kernel of it exists
 updated=
 apt_update() {
     [[ -n $updated ]] && return
-    apt-get update -qq
+    $SUDO apt-get update -qq
     updated=1
 }
-newest() { # PATTERN: the newest linux-image-<v> version matching it
-    apt-cache search --names-only "^linux-image-$1\$" | awk '{print $1}' |
-        sed 's/^linux-image-//' | sort -V | tail -n 1
+# The 6.1 version linux-image-amd64 depends on, and the newest 6.12 one.
+pick_61() {
+    { apt-cache depends linux-image-amd64 2>/dev/null || true; } |
+        sed -n 's/.*Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n 1
+}
+pick_612() {
+    { apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null || true; } |
+        awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -n 1
+}
+# Unpacked, relocated, and its headers' links still resolve (a moved clone
+# leaves them dangling: fetch again).
+unpacked() {
+    [[ -f $root/boot/vmlinuz-$1 && -f $root/lib/modules/$1/modules.dep &&
+        -f $root/usr/src/linux-headers-$1/.relocated && -f $root/lib/modules/$1/build/Makefile ]]
 }
 
 versions=("$@")
 if ((${#versions[@]} == 0)); then
-    if ! have_series 6.1; then
-        v=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n 1)
-        [[ -n $v ]] || { apt_update; v=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n 1); }
-        [[ -n $v ]] && versions+=("$v")
-    fi
-    if ! have_series 6.12; then
-        v=$(newest '6\.12\.[0-9]+\+deb12-amd64')
-        [[ -n $v ]] || { apt_update; v=$(newest '6\.12\.[0-9]+\+deb12-amd64'); }
+    want=()
+    have_series 6.1 || want+=(6.1)
+    have_series 6.12 || want+=(6.12)
+    # Choosing versions from stale package lists would name packages the
+    # archive no longer has: update first (the old install-deps did too).
+    ((${#want[@]} == 0)) || apt_update
+    for s in "${want[@]}"; do
+        if [[ $s == 6.1 ]]; then v=$(pick_61); else v=$(pick_612); fi
         if [[ -n $v ]]; then versions+=("$v"); else
-            echo "fetch-test-kernels: no 6.12 kernel in the apt sources; testing on 6.1 only" >&2
+            echo "fetch-test-kernels: no $s kernel in the apt sources; not testing on $s" >&2
         fi
-    fi
+    done
 fi
 
 for v in "${versions[@]}"; do
-    if [[ -f $root/boot/vmlinuz-$v && -f $root/lib/modules/$v/modules.dep &&
-        -f $root/usr/src/linux-headers-$v/.relocated ]]; then
-        continue
-    fi
+    unpacked "$v" && continue
     apt-cache show "linux-image-$v" >/dev/null 2>&1 || apt_update
     pkgs=("linux-image-$v" "linux-headers-$v")
     mapfile -t -O 2 pkgs < <(apt-cache depends "linux-headers-$v" |
         sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\)$/\1/p' | sort -u)
     echo "fetch-test-kernels: $v: ${pkgs[*]} (unpacked into $root, not installed)"
-    (cd "$debs" && apt-get -o APT::Sandbox::User=root download -qq "${pkgs[@]}")
-    for p in "${pkgs[@]}"; do
-        f=$(ls -t "$debs/${p}_"*.deb | head -n 1)
+    # What the headers and kbuild depend on that is not a kernel package:
+    # the compiler, pahole (6.12 generates BTF for every module), the
+    # libraries of kbuild's tools (linux-base: only the image's scripts).
+    mapfile -t needs < <(apt-cache depends "${pkgs[@]:1}" |
+        sed -n 's/^ *|\{0,1\}Depends: \([^ <>]*\)$/\1/p' |
+        grep -Ev '^linux-(image|headers|kbuild)-|^linux-base$' | sort -u)
+    missing=()
+    for p in "${needs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "fetch-test-kernels: installing what building modules for $v needs: ${missing[*]}"
+        apt_update
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+    # A directory per version, so a re-run or another ABI of a package with
+    # the same name (linux-kbuild-6.1) never picks a stale file.
+    dl=$debs/$v
+    rm -rf "$dl"
+    mkdir -p "$dl"
+    (cd "$dl" && apt-get -o APT::Sandbox::User="$(id -un)" download -qq "${pkgs[@]}")
+    for f in "$dl"/*.deb; do
         dpkg-deb -x "$f" "$root"
     done
     depmod -b "$root" "$v"
@@ -78,6 +109,11 @@ for v in "${versions[@]}"; do
     ln -sfn "$hdr" "$root/lib/modules/$v/build"
     src=$(readlink "$root/lib/modules/$v/source" || true)
     [[ $src != /usr/src/* ]] || ln -sfn "$root$src" "$root/lib/modules/$v/source"
-    [[ -f $hdr/.config && -f $root/boot/config-$v ]] || { echo "fetch-test-kernels: $v is incomplete" >&2; exit 1; }
+    common=$(sed -n "s|^include \($root/usr/src/[^ ]*\)/Makefile$|\1|p" "$hdr/Makefile")
+    if [[ ! -f $hdr/.config || ! -f $root/boot/config-$v || -z $common || ! -f $common/Makefile ||
+        ! -x $hdr/scripts/basic/fixdep ]]; then
+        echo "fetch-test-kernels: $v is incomplete after unpacking (${pkgs[*]})" >&2
+        exit 1
+    fi
     touch "$hdr/.relocated"
 done

@@ -34,8 +34,9 @@ PKGS=(
   # systemd-analyze verify
   initramfs-tools zstd man-db systemd
   # what building a module against the unpacked kernels' headers needs
-  # (their packages' dependencies, which are not installed with them)
-  gcc-12
+  # (their packages' dependencies, which are not installed with them;
+  # fetch-test-kernels.sh installs any others a new kernel adds)
+  gcc-12 pahole libssl3
 )
 
 SUDO=""
@@ -66,7 +67,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd -P)
 # It skips a series that has a usable kernel, and runs apt-get update only
 # when a package is unknown.
 if [[ -z $demo ]] || ! "$repo/tests/vm/kernels.sh" >/dev/null 2>&1; then
-  $SUDO "$repo/tools/fetch-test-kernels.sh"
+  # As the caller, not root: it writes under build/ (it uses sudo for apt).
+  "$repo/tools/fetch-test-kernels.sh"
 fi
 "$repo/tests/vm/kernels.sh" >/dev/null || { echo "install-deps: no usable test kernel" >&2; exit 1; }
 echo "install-deps: all dependencies present (test kernels: $("$repo/tests/vm/kernels.sh" | tr '\n' ' '))"
