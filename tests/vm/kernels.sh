@@ -28,10 +28,11 @@ kr=${DMR_KERNEL_ROOT:-$repo/build/kernels/root}
 usable_debian() {
     [[ ${DMR_TEST_KERNELS:-} != unpacked && -d /lib/modules/$1/build && -f /boot/vmlinuz-$1 ]]
 }
-# Unpacked by fetch-test-kernels.sh (.relocated: its fixes are done).
+# Unpacked by fetch-test-kernels.sh (.relocated: its fixes are done), and
+# its build link, an absolute path, still resolves (not if the clone moved).
 usable_unpacked() {
     [[ -f $kr/boot/vmlinuz-$1 && -f $kr/lib/modules/$1/modules.dep &&
-        -f $kr/usr/src/linux-headers-$1/.relocated ]]
+        -f $kr/usr/src/linux-headers-$1/.relocated && -f $kr/lib/modules/$1/build/Makefile ]]
 }
 usable_debug() {
     [[ -f $dk/boot/vmlinuz-$1 && -f $dk/lib/modules/$1/modules.dep && -d $dk/lib/modules/$1/build ]]
