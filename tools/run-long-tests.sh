@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make test-long`: the long forms of the reliability tests, on every
-# installed kernel.  Measured 2026-12-01 with the kernels side by side on 2
-# CPUs, per kernel: power cut 16-19 min, its mutant 1 min, stress 11 min,
-# review-fix mutants 21 min, crash replay 11-22 min, crash mutants ~26 min,
-# packages 23-38 min (56) and ~25 min (57); about 2.5 h per kernel after
-# 13 min of fuzzing and packaging:
+# installed kernel.  Measured 2026-12-01 (6.1 / 6.12, side by side on 2
+# CPUs, with short extra runs next to them): power cut 17.5 / 15.5 min,
+# its mutant 1 min, stress 11.5 min, review-fix mutants 25 min, crash
+# replay 17.5 / 16.5 min, crash mutants 13.5 / 14 min, packages 22.5 /
+# 16 min (56) and 17 / 19 min (57); 2 h 15 min in all, 12 min of it the
+# fuzzing and packaging that come first:
 #   * fuzzing for LONG_FUZZ_SECONDS (default 600) per target;
 #   * the power-cut test with PC_CYCLES (default 20) cycles;
 #   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
