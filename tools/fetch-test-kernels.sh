@@ -46,11 +46,10 @@ pick_612() {
     { apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null || true; } |
         awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -n 1
 }
-# Unpacked, relocated, and its headers' links still resolve (a moved clone
-# leaves them dangling: fetch again).
+# Unpacked here and usable, as kernels.sh decides it (relocated, links
+# still resolving: a moved clone leaves them dangling, so fetch again).
 unpacked() {
-    [[ -f $root/boot/vmlinuz-$1 && -f $root/lib/modules/$1/modules.dep &&
-        -f $root/usr/src/linux-headers-$1/.relocated && -f $root/lib/modules/$1/build/Makefile ]]
+    DMR_TEST_KERNELS=unpacked DMR_KERNEL_ROOT=$root KVER=$1 "$repo/tests/vm/kernels.sh" >/dev/null 2>&1
 }
 
 versions=("$@")

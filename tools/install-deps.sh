@@ -65,7 +65,7 @@ fi
 # one; the tests want both series.
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 # It skips a series that has a usable kernel, and runs apt-get update only
-# when a package is unknown.
+# when it has a kernel to fetch.
 if [[ -z $demo ]] || ! "$repo/tests/vm/kernels.sh" >/dev/null 2>&1; then
   # As the caller, not root: it writes under build/ (it uses sudo for apt).
   "$repo/tools/fetch-test-kernels.sh"
