@@ -183,6 +183,19 @@ struct dmr_dev {
 	int cur_table;
 	unsigned long publish_cookie;
 	bool dirty;			/* staged changes not yet committed */
+	/*
+	 * Successful commits since the table was loaded.  A bio whose change
+	 * must be durable before it completes records the commit it needs
+	 * (dmr_io.need_gen = commit_gen + 1 when it staged it); the worker
+	 * fails it with EIO if commit_gen has not reached that.
+	 */
+	u64 commit_gen;
+	/*
+	 * No metadata copy could be written: the working table was rolled
+	 * back to the last committed one and no commit is tried again until
+	 * the table is reloaded (mode ro).  Under meta_lock.
+	 */
+	bool meta_failed;
 	bool reload_on_resume;		/* a reload: re-read metadata at preresume */
 	bool nospc_logged;
 
@@ -213,6 +226,7 @@ struct dmr_io {
 	u8 where;			/* DMR_TO_* */
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
+	u64 need_gen;			/* worker: the commit it waits for, 0 none */
 };
 
 enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };
@@ -282,7 +296,7 @@ void dmr_worker(struct work_struct *work);
 void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
 int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 		void *buf, unsigned int len, blk_opf_t opf);
-int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out);
+int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out);
 void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
 bool dmr_media_errno(int r);
 bool dmr_main_failing(struct dmr_dev *d, u64 lblock);

@@ -30,6 +30,10 @@ static unsigned int fault_commit_delay_ms;
 module_param(fault_commit_delay_ms, uint, 0644);
 MODULE_PARM_DESC(fault_commit_delay_ms, "One-shot: sleep in a metadata commit before its writes (ms)");
 
+static unsigned int fault_move_read_error;
+module_param(fault_move_read_error, uint, 0644);
+MODULE_PARM_DESC(fault_move_read_error, "One-shot: the next block move's read of main fails");
+
 /* Take a one-shot delay: returns it and resets the parameter. */
 static unsigned int dmr_fault_take(unsigned int *param)
 {
@@ -74,4 +78,12 @@ void dmr_fault_worker(void)
 void dmr_fault_commit(void)
 {
 	dmr_fault_sleep(&fault_commit_delay_ms, "metadata commit");
+}
+
+int dmr_fault_move_read(void)
+{
+	if (!xchg(&fault_move_read_error, 0))
+		return 0;
+	DMINFO("fault injection: block move read fails");
+	return -EIO;
 }

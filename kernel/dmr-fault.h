@@ -18,6 +18,8 @@
  *                          at its bios
  *   fault_commit_delay_ms  a metadata commit sleeps this long before it
  *                          writes its copies (meta_lock held)
+ *   fault_move_read_error  a block move's read of main fails with EIO, as
+ *                          if every retry had failed
  */
 #ifndef DM_REMAP_FAULT_H
 #define DM_REMAP_FAULT_H
@@ -29,11 +31,13 @@ void dmr_fault_map(u64 lblock);
 void dmr_fault_move(void);
 void dmr_fault_worker(void);
 void dmr_fault_commit(void);
+int dmr_fault_move_read(void);
 #else
 static inline void dmr_fault_map(u64 lblock) { }
 static inline void dmr_fault_move(void) { }
 static inline void dmr_fault_worker(void) { }
 static inline void dmr_fault_commit(void) { }
+static inline int dmr_fault_move_read(void) { return 0; }
 #endif
 
 #endif /* DM_REMAP_FAULT_H */

@@ -212,8 +212,6 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	io->done = false;
 	io->where = 0;
 	dmr_bench_cost();
-	if (unlikely(dmr_mode(d) == DMR_MODE_FAIL))
-		return DM_MAPIO_KILL;
 
 	/* Empty flush: ti->num_flush_bios = 2, one for each device. */
 	if (unlikely(!bio_sectors(bio))) {
@@ -466,11 +464,8 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 		dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
 		goto fail;
 	}
-	st = dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
-			    add.lblock, add.len);
-	if (st == DMR_OK)
-		st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents,
-				    d->meta.extent_cap, &add);
+	/* All or nothing: a full table must not drop a pending mark. */
+	st = dmr_ext_replace(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, &add);
 	if (st != DMR_OK) {
 		dmr_spare_unalloc(d, add.len, add.sblock);
 		DMERR_LIMIT("%s: cannot record remap of sectors %llu+%llu: %s", dmr_name(d),
@@ -481,6 +476,7 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	d->meta.health.remaps_total += add.len;
 	dmr_note_remaps(d, add.len);
 	d->dirty = true;
+	io->need_gen = d->commit_gen + 1;	/* its data is reachable only through it */
 	mutex_unlock(&d->meta_lock);
 	atomic64_add(add.len, &d->stats.remaps);
 	dmr_warn_limited(d, "%s: target sectors %llu-%llu remapped to the spare",
@@ -589,15 +585,25 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
 	mutex_lock(&d->meta_lock);
 	st = dmr_ext_clear_flags(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
 				 first, last - first, DMR_EXT_UNREADABLE);
-	if (st == DMR_OK)
+	if (st == DMR_OK) {
 		d->dirty = true;
+		io->need_gen = d->commit_gen + 1;	/* reads fail until it is durable */
+	}
 	mutex_unlock(&d->meta_lock);
 	return st == DMR_OK ? BLK_STS_OK : BLK_STS_IOERR;
 }
 
-/* The run at pos in the working table: *e and true if an extent maps it. */
-static sector_t dmr_lookup_run(struct dmr_dev *d, sector_t pos, sector_t end,
-			       struct dmr_extent *e, bool *mapped)
+/*
+ * The run at pos in the working table: *e and true if an extent maps it.
+ * An extent found while changes are staged may be one of them, not yet
+ * durable: a write sent to it then waits for the next commit (need_gen)
+ * like the write that staged it.  After a failed commit the working table
+ * was rolled back to the committed one, and what is staged since is no
+ * remap (ro mode): pending marks, and unreadable flags cleared, which set
+ * need_gen themselves.
+ */
+static sector_t dmr_lookup_run(struct dmr_dev *d, struct dmr_io *io, sector_t pos,
+			       sector_t end, struct dmr_extent *e, bool *mapped)
 {
 	const struct dmr_extent *ext = d->meta.extents;
 	u64 lblock = dmr_block(d, pos);
@@ -611,6 +617,8 @@ static sector_t dmr_lookup_run(struct dmr_dev *d, sector_t pos, sector_t end,
 	if (*mapped) {
 		*e = ext[i];
 		run_end = min_t(sector_t, end, dmr_block_sector(d, dmr_ext_end(e)));
+		if (d->dirty && !d->meta_failed && !(e->flags & DMR_EXT_PENDING))
+			io->need_gen = max(io->need_gen, d->commit_gen + 1);
 	} else if (i < n) {
 		run_end = min_t(sector_t, end, dmr_block_sector(d, ext[i].lblock));
 	}
@@ -631,7 +639,7 @@ static blk_status_t dmr_handle_write(struct dmr_dev *d, struct bio *bio, struct 
 	while (pos < end && !st) {
 		struct dmr_extent e;
 		bool mapped;
-		sector_t run_end = dmr_lookup_run(d, pos, end, &e, &mapped);
+		sector_t run_end = dmr_lookup_run(d, io, pos, end, &e, &mapped);
 
 		if (!mapped)
 			st = dmr_write_main(d, bio, io, pos, run_end - pos);
@@ -777,9 +785,8 @@ void dmr_worker(struct work_struct *work)
 		blk_status_t orig = bio->bi_status;
 
 		bio->bi_iter = io->iter;	/* undo what lower layers advanced */
-		if (dmr_mode(d) == DMR_MODE_FAIL) {
-			bio->bi_status = BLK_STS_IOERR;
-		} else if (bio_op(bio) == REQ_OP_READ) {
+		io->need_gen = 0;
+		if (bio_op(bio) == REQ_OP_READ) {
 			bio->bi_status = dmr_handle_read(d, bio, io, orig);
 		} else {
 			if (!dmr_main_enter(d, bio, io))
@@ -791,16 +798,21 @@ void dmr_worker(struct work_struct *work)
 			dmr_read_failed(d, bio);
 		bio_list_add(&done, bio);
 	}
-	/* Group commit: one metadata update for everything staged above. */
+	/*
+	 * Group commit: one metadata update for everything staged above (a
+	 * move or the scanner may have committed it already).  A bio is
+	 * completed with success only if the commit its change needs
+	 * succeeded; otherwise its data is not reachable after a crash, or
+	 * was dropped with the staged changes, and it fails.
+	 */
 	mutex_lock(&d->meta_lock);
-	if (d->dirty && dmr_mode(d) != DMR_MODE_FAIL) {
-		if (dmr_meta_commit(d) == 0) {
-			dmr_publish(d);
-		} else {
-			bio_list_for_each(bio, &done)
-				if (bio_op(bio) != REQ_OP_READ)
-					bio->bi_status = BLK_STS_IOERR;
-		}
+	if (d->dirty && !dmr_meta_commit(d))
+		dmr_publish(d);
+	bio_list_for_each(bio, &done) {
+		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+		if (io->need_gen > d->commit_gen && !bio->bi_status)
+			bio->bi_status = BLK_STS_IOERR;
 	}
 	mutex_unlock(&d->meta_lock);
 	memalloc_noio_restore(noio);
@@ -922,11 +934,7 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
 			return r;
 		}
 	}
-	est = dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
-			     add->lblock, 1);
-	if (est == DMR_OK)
-		est = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents,
-				     d->meta.extent_cap, add);
+	est = dmr_ext_replace(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, add);
 	if (est != DMR_OK) {
 		dmr_spare_unalloc(d, 1, add->sblock);
 		return -ENOSPC;
@@ -945,11 +953,14 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
  * Move one block to the spare while it can still be read (manual `remap`
  * message, and the health scanner).  Concurrent writes to the block are
  * held, so none can land on the main device after the copy was taken.
- * If the block cannot be read it is remapped UNREADABLE: reads fail until it
- * is written, never returning stale or made-up data.  The read from main
- * runs without meta_lock.
+ * If the block cannot be read, a manual move (lost_ok: the admin asked for
+ * it) remaps it UNREADABLE: reads fail until it is written, never returning
+ * stale or made-up data.  The scanner's move (!lost_ok) picked the block
+ * because it could be read: it returns -ENODATA and the scanner marks it
+ * pending, so reads keep trying main, as the I/O path does.  The read from
+ * main runs without meta_lock.
  */
-int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out)
+int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out)
 {
 	struct dmr_extent add = { .lblock = lblock, .len = 1 };
 	bool published = false;
@@ -967,15 +978,19 @@ int dmr_remap_block(struct dmr_dev *d, u64 lblock, u64 *sblock_out)
 		goto out;
 	dmr_quiesce_begin(d, lblock, lblock + 1);
 	dmr_fault_move();
-	r = dmr_read_main_block(d, lblock, buf);
+	r = dmr_fault_move_read() ?: dmr_read_main_block(d, lblock, buf);
 	if (r) {
 		/*
 		 * Only a media error on a device that still answers elsewhere
 		 * means the data is lost; a path or device failure must not
 		 * discard data that is intact on main.
 		 */
-		if (!dmr_media_errno(r) || dmr_main_failing(d, lblock)) {
+		bool media = dmr_media_errno(r) && !dmr_main_failing(d, lblock);
+
+		if (!media || !lost_ok) {
 			dmr_quiesce_end(d, false);
+			if (media)
+				r = -ENODATA;
 			goto out;
 		}
 		add.flags = DMR_EXT_UNREADABLE;

@@ -60,7 +60,7 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 		return -EINVAL;
 	}
 	lblock = dmr_block(d, sector);
-	r = dmr_remap_block(d, lblock, &sblock);
+	r = dmr_remap_block(d, lblock, true, &sblock);
 	switch (r) {
 	case 0:
 		DMEMIT("remapped block %llu to spare block %llu", lblock, sblock);

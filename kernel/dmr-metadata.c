@@ -16,6 +16,13 @@
  * loader takes the valid copy with the highest sequence number.  A remap is
  * durable once step 2 has completed for one copy, and no bio depending on
  * it is acknowledged before step 3 is done.
+ *
+ * Which commit carries a bio's change: the worker records, per bio, the
+ * number of the commit that will contain what it staged (need_gen) and
+ * completes it only if a commit that high succeeded (commit_gen), whoever
+ * ran it (the worker's group commit, a block move, the scanner).  A failed
+ * commit never counts, and after one nothing is committed again
+ * (dmr_meta_commit), so such a bio fails with EIO.
  */
 #include <linux/vmalloc.h>
 #include <linux/slab.h>
@@ -248,24 +255,55 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 }
 
 /*
+ * Forget the staged changes: the working table becomes the published one
+ * again, which is the last committed state (every commit that succeeded
+ * was published, and nothing else is).  Spare blocks handed out since are
+ * free again; nothing will reuse them, since no commit follows
+ * (meta_failed).  meta_lock held.
+ */
+static void dmr_meta_rollback(struct dmr_dev *d)
+{
+	const struct dmr_table *t = d->tables[d->cur_table];
+
+	memcpy(d->meta.extents, t->ext, t->nr * sizeof(*t->ext));
+	d->meta.nr_extents = t->nr;
+	d->meta.spare_used = t->spare_used;
+	d->dirty = false;
+}
+
+/*
  * Make the staged state durable on all copies.  Called with meta_lock held.
- * If no copy can be written the device fails (its on-disk state would lag
- * what bios were told); if only some can, it goes read-only.
+ * If only some copies can be written the device goes read-only and the
+ * commit counts.  If none can, the staged changes are rolled back and the
+ * device goes read-only with commits off (meta_failed) until the table is
+ * reloaded: the I/O path and the working table then both show exactly the
+ * state on disk, so nothing acknowledged from now on depends on a change
+ * that is not durable, and the bios whose changes were staged fail with EIO
+ * (need_gen, see dmr_worker).  A commit that carried no acknowledged write
+ * (a pending mark, the scanner's cursor) costs no more than that: reads and
+ * writes of every block keep working as the committed map says.
  */
 int dmr_meta_commit(struct dmr_dev *d)
 {
 	int r;
 
+	if (d->meta_failed)
+		return -EROFS;
 	dmr_fault_commit();
 	d->meta.seq++;
 	r = dmr_write_copies(d, (1u << DMR_NR_COPIES) - 1);
 	if (r < 0) {
-		dmr_set_mode(d, DMR_MODE_FAIL, "no metadata copy could be written");
+		d->meta.seq--;
+		d->meta_failed = true;
+		dmr_meta_rollback(d);
+		dmr_set_mode(d, DMR_MODE_RO,
+			     "no metadata copy could be written: staged changes dropped, no commit until the table is reloaded");
 		return r;
 	}
 	if (r)
 		dmr_set_mode(d, DMR_MODE_RO, "a metadata copy could not be written");
 	d->dirty = false;
+	d->commit_gen++;
 	return 0;
 }
 

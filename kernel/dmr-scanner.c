@@ -212,11 +212,16 @@ static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
 		(unsigned long long)dmr_block_sector(d, lblock));
 	if (get_random_u32_below(100) >= READ_ONCE(dmr_settings.marginal_remap_percent))
 		return;
-	r = dmr_remap_block(d, lblock, &sblock);
+	r = dmr_remap_block(d, lblock, false, &sblock);
 	if (!r) {
 		atomic64_inc(&s->moved);
 		dmr_warn_limited(d, "%s: slow reads: moved marginal sector %llu to the spare",
 				 dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));
+	} else if (r == -ENODATA) {
+		/* Its read for the move failed: pending, reads keep trying main. */
+		dmr_warn_limited(d, "%s: marginal sector %llu unreadable when moved: pending",
+				 dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));
+		dmr_scan_error_block(d, lblock);
 	} else if (r != -EEXIST) {
 		dmr_warn_limited(d, "%s: could not move marginal sector %llu: %d", dmr_name(d),
 				 (unsigned long long)dmr_block_sector(d, lblock), r);
@@ -335,7 +340,7 @@ static void dmr_scan_commit(struct dmr_dev *d, bool pass_done)
 		d->meta.scan.last_complete = ktime_get_real_seconds();
 	}
 	d->dirty = true;
-	if (dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
+	if (!dmr_meta_commit(d))
 		dmr_publish(d);
 	s->last_commit = jiffies;
 	s->need_commit = false;

@@ -62,7 +62,10 @@ static void dmr_event_work(struct work_struct *work)
 	dm_table_event(d->ti->table);
 }
 
-/* Modes only get worse (rw -> ro -> fail); each change is logged once. */
+/*
+ * Modes only get worse (rw -> ro); each change is logged once.  The module
+ * never enters fail (DMR_MODE_FAIL, include/dm-remap/health.h).
+ */
 void dmr_set_mode(struct dmr_dev *d, int mode, const char *why)
 {
 	int old = READ_ONCE(d->mode);
@@ -570,7 +573,7 @@ static void dmr_postsuspend(struct dm_target *ti)
 	flush_workqueue(d->wq);
 	mutex_lock(&d->meta_lock);
 	dmr_scanner_save(d);
-	if (d->dirty && dmr_mode(d) != DMR_MODE_FAIL && !dmr_meta_commit(d))
+	if (d->dirty && !dmr_meta_commit(d))
 		dmr_publish(d);
 	mutex_unlock(&d->meta_lock);
 }

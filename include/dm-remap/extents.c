@@ -46,16 +46,24 @@ static void dmr_ext_close_gap(struct dmr_extent *e, __u32 *n, __u32 at, __u32 co
 	*n -= count;
 }
 
+/* A well-formed extent to add: a length, no wrap, known and consistent flags. */
+static int dmr_ext_valid_add(const struct dmr_extent *add)
+{
+	if (add->len == 0 || add->lblock + add->len < add->lblock)
+		return 0;
+	if ((add->flags & ~DMR_EXT_KNOWN_FLAGS) ||
+	    ((add->flags & DMR_EXT_PENDING) && (add->flags != DMR_EXT_PENDING || add->sblock)))
+		return 0;
+	return 1;
+}
+
 enum dmr_status dmr_ext_insert(struct dmr_extent *e, __u32 *n, __u32 cap,
 			       const struct dmr_extent *add)
 {
 	__u32 i;
 	int with_prev, with_next;
 
-	if (add->len == 0 || add->lblock + add->len < add->lblock)
-		return DMR_E_INVAL;
-	if ((add->flags & ~DMR_EXT_KNOWN_FLAGS) ||
-	    ((add->flags & DMR_EXT_PENDING) && (add->flags != DMR_EXT_PENDING || add->sblock)))
+	if (!dmr_ext_valid_add(add))
 		return DMR_E_INVAL;
 
 	i = dmr_ext_find(e, *n, add->lblock);
@@ -164,6 +172,36 @@ enum dmr_status dmr_ext_remove(struct dmr_extent *e, __u32 *n, __u32 cap,
 		dmr_ext_trim_head(&e[last], end - e[last].lblock);
 	dmr_ext_close_gap(e, n, first, last - first);
 	return DMR_OK;
+}
+
+enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
+				const struct dmr_extent *add)
+{
+	__u64 end = add->lblock + add->len;
+	__u32 i, grow = 1, dropped = 0;
+
+	if (!dmr_ext_valid_add(add))
+		return DMR_E_INVAL;
+	/*
+	 * Room first, so that neither step below can fail half-way: the
+	 * insertion adds at most one entry, the removal one more when it cuts
+	 * a hole inside one extent, and drops every extent it covers whole.
+	 */
+	i = dmr_ext_find(e, *n, add->lblock);
+	if (i < *n && e[i].lblock < add->lblock && dmr_ext_end(&e[i]) > end) {
+		grow = 2;
+	} else {
+		if (i < *n && e[i].lblock < add->lblock)
+			i++;		/* its head stays, shortened */
+		while (i < *n && dmr_ext_end(&e[i]) <= end) {
+			dropped++;
+			i++;
+		}
+	}
+	if (*n + grow > cap + dropped)
+		return DMR_E_NOSPC;
+	dmr_ext_remove(e, n, cap, add->lblock, add->len);
+	return dmr_ext_insert(e, n, cap, add);
 }
 
 enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,

@@ -48,6 +48,16 @@ enum dmr_status dmr_ext_insert(struct dmr_extent *e, __u32 *n, __u32 cap,
 enum dmr_status dmr_ext_remove(struct dmr_extent *e, __u32 *n, __u32 cap,
 			       __u64 lblock, __u64 len);
 
+/*
+ * Map [add->lblock, add->lblock + add->len) as add, replacing whatever maps
+ * any of it now (a pending mark that gets its spare home).  All or nothing:
+ * DMR_E_NOSPC or DMR_E_INVAL leave the table as it was.  Room is counted
+ * before merges: one free entry (two when add cuts a hole in one extent),
+ * less one per extent that add covers whole.
+ */
+enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
+				const struct dmr_extent *add);
+
 /* Clear flags on every mapped block of [lblock, lblock + len), splitting as needed. */
 enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,
 				    __u64 lblock, __u64 len, __u32 flags);

@@ -46,8 +46,13 @@ extern "C" {
 
 enum dmr_mode {
 	DMR_MODE_RW = 0,
-	DMR_MODE_RO = 1,	/* spare cannot be written: no new remaps */
-	DMR_MODE_FAIL = 2,	/* metadata cannot be committed: all I/O fails */
+	DMR_MODE_RO = 1,	/* spare or its metadata cannot be written: no new remaps */
+	/*
+	 * All I/O fails.  Not entered by the kernel module since a failed
+	 * metadata commit goes to ro (dmr_meta_commit); kept so that the
+	 * score and the tools still say what a "mode=fail" status means.
+	 */
+	DMR_MODE_FAIL = 2,
 };
 
 struct dmr_health_input {

@@ -32,6 +32,7 @@ struct Table {
 	{
 		return dmr_ext_remove(e.data(), &n, cap, l, len);
 	}
+	enum dmr_status replace(const dmr_extent &x) { return dmr_ext_replace(e.data(), &n, cap, &x); }
 	enum dmr_status clear(uint64_t l, uint64_t len, uint32_t f = U)
 	{
 		return dmr_ext_clear_flags(e.data(), &n, cap, l, len, f);
@@ -240,6 +241,59 @@ TEST(ExtRemove, HoleNeedsOnlyOneFreeEntry)
 	Table t({ E(0, 0, 10), E(20, 10, 10) }, 3);
 	EXPECT_EQ(t.remove(22, 2), DMR_OK);
 	EXPECT_EQ(t.v(), V({ E(0, 0, 10), E(20, 10, 2), E(24, 14, 6) }));
+}
+
+// --- dmr_ext_replace -------------------------------------------------------
+// A pending mark gets its spare home.  Remove-then-insert on a full table
+// dropped the mark when the insert found no room (issue 21, item 6).
+
+TEST(ExtReplace, PendingBlockGetsItsSpareHome)
+{
+	Table t({ E(10, 0, 5, P) });
+	EXPECT_EQ(t.replace(E(12, 7, 1)), DMR_OK);
+	EXPECT_EQ(t.v(), V({ E(10, 0, 2, P), E(12, 7, 1), E(13, 0, 2, P) }));
+	EXPECT_EQ(t.replace(E(20, 8, 2)), DMR_OK) << "nothing mapped there: an insert";
+	EXPECT_EQ(t.v(), V({ E(10, 0, 2, P), E(12, 7, 1), E(13, 0, 2, P), E(20, 8, 2) }));
+}
+
+TEST(ExtReplace, FullTableKeepsThePendingMark)
+{
+	// A hole in the middle of a pending run needs two more entries.
+	Table t({ E(0, 0, 1), E(10, 0, 5, P) }, 3);
+	const V before = t.v();
+	EXPECT_EQ(t.replace(E(12, 1, 1)), DMR_E_NOSPC);
+	EXPECT_EQ(t.v(), before);
+	// The head of a pending run, no merge: one more entry, none free.
+	Table full({ E(0, 0, 1), E(10, 0, 5, P) }, 2);
+	EXPECT_EQ(full.replace(E(10, 3, 1)), DMR_E_NOSPC);
+	EXPECT_EQ(full.v(), V({ E(0, 0, 1), E(10, 0, 5, P) }));
+}
+
+TEST(ExtReplace, FullTableStillTakesWhatFits)
+{
+	// Replacing a whole pending extent frees its entry first.
+	Table t({ E(0, 0, 1), E(10, 0, 1, P) }, 2);
+	EXPECT_EQ(t.replace(E(10, 5, 1)), DMR_OK);
+	EXPECT_EQ(t.v(), V({ E(0, 0, 1), E(10, 5, 1) }));
+	// The room is counted before merges: with one entry free, a run that
+	// merges with its neighbour is taken; with none, it is refused even
+	// though it would merge (the price of never failing half-way).
+	Table m({ E(0, 0, 1), E(1, 0, 4, P) }, 3);
+	EXPECT_EQ(m.replace(E(1, 1, 1)), DMR_OK);
+	EXPECT_EQ(m.v(), V({ E(0, 0, 2), E(2, 0, 3, P) }));
+	Table f({ E(0, 0, 1), E(1, 0, 4, P) }, 2);
+	EXPECT_EQ(f.replace(E(1, 1, 1)), DMR_E_NOSPC);
+	EXPECT_EQ(f.v(), V({ E(0, 0, 1), E(1, 0, 4, P) }));
+}
+
+TEST(ExtReplace, BadArgumentsChangeNothing)
+{
+	Table t({ E(10, 0, 5, P) });
+	const V before = t.v();
+	EXPECT_EQ(t.replace(E(12, 0, 0)), DMR_E_INVAL);
+	EXPECT_EQ(t.replace(E(12, 3, 1, P)), DMR_E_INVAL);	// pending with a spare block
+	EXPECT_EQ(t.replace(E(UINT64_MAX, 0, 2)), DMR_E_INVAL);
+	EXPECT_EQ(t.v(), before);
 }
 
 // --- dmr_ext_clear_flags ----------------------------------------------------
