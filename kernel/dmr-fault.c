@@ -40,7 +40,7 @@ static unsigned int dmr_fault_take(unsigned int *param)
 	return xchg(param, 0);
 }
 
-/* Called inside rcu_read_lock_sched(): may not sleep, so it spins. */
+/* Called inside the map's RCU read side: it spins rather than sleeps. */
 void dmr_fault_map(u64 lblock)
 {
 	unsigned int ms;

@@ -228,13 +228,14 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	io->flags = bio->bi_opf & (REQ_FUA | REQ_NOUNMAP | REQ_META | REQ_PRIO);
 	io->lsector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	/*
-	 * The sched flavour of the RCU read side (preemption off): the
-	 * grace periods the table's writers wait for (synchronize_rcu,
-	 * cond_synchronize_rcu) cover it like rcu_read_lock(), and it costs
-	 * two instructions instead of two calls.  Nothing below sleeps.
+	 * The RCU read side covers the table from here until the bio was
+	 * sent on or handed to the worker.  Plain rcu_read_lock(), not the
+	 * sched flavour: on PREEMPT_RT the spinlock_t taken by
+	 * dmr_defer_bio() and the bio_endio() of a discard may sleep, which
+	 * a preempt-disabled section forbids.  Nothing below sleeps otherwise.
 	 */
-	rcu_read_lock_sched();
-	t = rcu_dereference_sched(d->table);
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
 	dmr_fault_map(dmr_block(d, io->lsector));
 	/* No extent near: the summary (extsum.h) spares the search. */
 	if (likely(!t->nr) ||
@@ -243,7 +244,7 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 		r = dmr_to_main(d, bio, io);
 	else
 		r = dmr_map_near_extent(d, t, bio, io);
-	rcu_read_unlock_sched();
+	rcu_read_unlock();
 	return r;
 }
 

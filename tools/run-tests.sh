@@ -3,7 +3,8 @@
 # short fuzzing pass, the Debian packages (make deb + lintian), a DKMS build
 # per kernel, the libblkid prober (tools/blkid-prober/check.sh), the VM
 # harness self-test and the VM tests on every installed
-# kernel.  Ends with one line: "N passed, M failed".
+# kernel (side by side).  Ends with a time table (build/test-times.txt) and
+# one line: "N passed, M failed".
 # Expects `make module-all userspace` to have run (the Makefile does that).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,16 @@ add() {
 count_lines() {
     add "$(grep -c '^PASS' "$1")" "$(grep -c '^FAIL' "$1")"
 }
+# Wall time of each step, for the table at the end (growth shows there).
+times=build/test-times.tsv
+: >"$times"
+step_start=$SECONDS
+suite_start=$SECONDS
+# step_done NAME: the time since the previous step_done (or the start).
+step_done() {
+    printf '%s\t%s\n' "$((SECONDS - step_start))" "$1" >>"$times"
+    step_start=$SECONDS
+}
 
 echo "=== unit tests (ctest)"
 ctest --test-dir build/cmake --output-on-failure -j "$(nproc)" 2>&1 | tee build/ctest.log
@@ -29,6 +40,7 @@ else
     echo "FAIL ctest did not run"
     add 0 1
 fi
+step_done "unit tests (ctest)"
 
 echo "=== fuzzing: metadata decoder and userspace parsers, ${FUZZ_SECONDS:-30} s each"
 if tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" >build/fuzz.log 2>&1; then
@@ -39,6 +51,7 @@ else
     echo "FAIL fuzz (log: build/fuzz.log)"
     add 0 1
 fi
+step_done "fuzzing"
 
 echo "=== Debian packages: make deb (lintian: no errors)"
 if tools/build-deb.sh >build/deb-test.log 2>&1; then
@@ -50,23 +63,37 @@ else
     echo "FAIL make deb (log: build/deb-test.log)"
     add 0 1
 fi
+step_done "make deb + lintian"
 
 echo "=== DKMS: dkms.conf and a DKMS build for every kernel"
 tools/check-dkms.sh 2>&1 | tee build/dkms-test.log
 count_lines build/dkms-test.log
+step_done "DKMS builds"
 
 echo "=== libblkid prober for spares (contrib/util-linux), built into util-linux"
 tools/blkid-prober/check.sh 2>&1 | tee build/blkid-prober.log
 count_lines build/blkid-prober.log
 grep -q '^blkid prober: ' build/blkid-prober.log || { echo "FAIL blkid prober (log: build/blkid-prober.log)"; add 0 1; }
+step_done "libblkid prober"
 
 echo "=== VM harness self-test"
 tests/vm/selftest.sh 2>&1 | tee build/selftest.log
 count_lines build/selftest.log
+step_done "VM harness self-test"
 
 echo "=== VM tests"
 tests/vm/run-suite.sh 2>&1 | tee build/vm-suite.log
 count_lines build/vm-suite.log
+step_done "VM tests (wall)"
 
+# The time table: each step, then each VM test (per kernel; the kernels ran
+# side by side, so their sum is more than the VM step's wall time).
+{
+    echo "=== time table (seconds)"
+    sort -rn "$times" | awk -F'\t' '{ printf "%6d  %s\n", $1, $2 }'
+    sed -n 's/^\(PASS\|FAIL\) \([^ ]*\) \([^ ]*\) (\([0-9]*\)s)$/\4\tVM \3 on \2 (\1)/p' build/vm-suite.log |
+        sort -rn | awk -F'\t' '{ printf "%6d  %s\n", $1, $2 }'
+    printf '%6d  %s\n' "$((SECONDS - suite_start))" "total (make test after the builds)"
+} | tee build/test-times.txt
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -9,8 +9,9 @@
 # scripts that boot VMs themselves, e.g. across a reboot; they get KVER), or
 # the named ones ("00-harness", "00-harness.sh" or a path).
 #
-# Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (failure details go
-# to stderr), then `N passed, M failed`; exits 1 if any failed.
+# Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (a FAIL line is
+# followed by indented details), then `N passed, M failed`; exits 1 if any
+# failed.  The kernels run side by side unless VM_PARALLEL=0.
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
@@ -60,9 +61,9 @@ fi
 mapfile -t kernels < <("$here/kernels.sh")
 ((${#kernels[@]})) || exit 2
 
-passed=0
-failed=0
-for kver in "${kernels[@]}"; do
+# run_kernel KVER: every test on one kernel; a PASS/FAIL line each.
+run_kernel() {
+    local kver=$1 info timeout_s host_env logdir t name log out t0 rc t_to test_to secs
     info=$("$here/kernels.sh" --info "$kver")
     timeout_s=${VM_TIMEOUT:-$(sed -n 's/^timeout=//p' <<<"$info")}
     read -r -a host_env <<<"$(sed -n 's/^host_env=//p' <<<"$info")"
@@ -91,18 +92,35 @@ for kver in "${kernels[@]}"; do
         secs=$((SECONDS - t0))
         if ((rc == 0)); then
             echo "PASS $kver $name (${secs}s)"
-            passed=$((passed + 1))
         else
-            echo "FAIL $kver $name (${secs}s)"
-            failed=$((failed + 1))
-            # Why: run-vm's verdict plus the guest's last words.
-            {
-                echo "  exit status $rc; log: $log"
-                grep -a -e '^run-vm: ' -e 'FAIL' -e 'FATAL' "$log" | tr -d '\r' |
-                    grep -av '^run-vm: qemu-system\|^run-vm: kernel ' | tail -n 20 | sed 's/^/  /'
-            } >&2
+            # Why: run-vm's verdict plus the guest's last words, in one
+            # write so that a kernel running beside this one cannot cut it.
+            echo "FAIL $kver $name (${secs}s)
+  exit status $rc; log: $log
+$(grep -a -e '^run-vm: ' -e 'FAIL' -e 'FATAL' "$log" | tr -d '\r' |
+                grep -av '^run-vm: qemu-system\|^run-vm: kernel ' | tail -n 20 | sed 's/^/  /')"
         fi
     done
-done
+}
+
+# The kernels run side by side (VM_PARALLEL=1, the default when there are
+# two or more CPUs): each VM is one QEMU process, mostly one busy vCPU
+# thread, so two of them use two cores.  VM_PARALLEL=0 runs them in turn.
+parallel=${VM_PARALLEL:-$(($(nproc) >= 2))}
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+if ((parallel && ${#kernels[@]} > 1)); then
+    # Lines of the two kernels interleave, each whole (one write each).
+    for kver in "${kernels[@]}"; do
+        run_kernel "$kver" 2>&1 | tee "$results/$kver" &
+    done
+    wait
+else
+    for kver in "${kernels[@]}"; do
+        run_kernel "$kver" 2>&1 | tee "$results/$kver"
+    done
+fi
+passed=$(cat "$results"/* | grep -c '^PASS' || true)
+failed=$(cat "$results"/* | grep -c '^FAIL' || true)
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -3,7 +3,8 @@
 #  1. A write staged by the worker (its data on the spare, its remap not yet
 #     committed) must not be acknowledged when another path's commit (a
 #     `remap` message) fails before the worker's group commit: it fails
-#     with EIO, or its data must be there after reassembly.  The old code
+#     with EIO, or its data must be there after reassembly; so must a
+#     rewrite of the block in the same batch.  The old code
 #     went to fail mode, skipped the group commit and acknowledged it (the
 #     sector read its old data after reassembly).
 #  2. A commit that carries no acknowledged write (a pending mark after a
@@ -49,8 +50,15 @@ head -c 512 /dev/urandom >/tmp/a.bin
 new_a=$(md5sum </tmp/a.bin | cut -d' ' -f1)
 seq0=$(field r1 seq)
 echo 4000 >$P/fault_worker_delay_ms # A and B reach the worker in one batch
-put_sectors "$dev" $A 1 /tmp/a.bin 2>/tmp/a.err &
+put_sectors "$dev" $A 1 /tmp/a.bin 2>/dev/null &
 wa=$!
+sleep 0.3
+# A rewrite of A in the same batch: the worker finds A's staged (not yet
+# durable) extent and writes it on the spare; it needs the same commit.
+head -c 512 /dev/urandom >/tmp/a1.bin
+new_a1=$(md5sum </tmp/a1.bin | cut -d' ' -f1)
+put_sectors "$dev" $A 1 /tmp/a1.bin 2>/dev/null &
+wa1=$!
 put_sectors "$dev" 2000 4 2>/dev/null &
 wb=$!
 if wait_for 60 in_dmesg "r1: target sectors $A-$A remapped to the spare"; then
@@ -65,10 +73,12 @@ if dmsetup message r1 0 remap 100 >/dev/null 2>&1; then
 else
     pass "the remap message fails: no metadata copy can be written"
 fi
-rc_a=0
+rc_a=0 rc_a1=0
 wait $wa || rc_a=$?
+wait $wa1 || rc_a1=$?
 wait $wb || true
 check "A's write fails: its remap was never committed" test $rc_a != 0
+check "A's rewrite in the same batch fails: it went to the uncommitted extent" test $rc_a1 != 0
 expect_field r1 mode ro
 check "no commit happened" test "$(field r1 seq)" = "$seq0"
 check "the device says why" in_dmesg "r1: switching to ro mode: no metadata copy could be written"
@@ -90,6 +100,8 @@ got=$(md5_of "$dev" $A 1)
 # Whatever the outcome above, an acknowledged write must read back.
 if ((rc_a2 == 0)); then
     check "acknowledged second write of A survives the reassembly" test "$got" = "$new_a2"
+elif ((rc_a1 == 0)); then
+    check "acknowledged rewrite of A survives the reassembly" test "$got" = "$new_a1"
 elif ((rc_a == 0)); then
     check "acknowledged write of A survives the reassembly" test "$got" = "$new_a"
 else
