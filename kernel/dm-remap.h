@@ -191,9 +191,10 @@ struct dmr_dev {
 	 */
 	u64 commit_gen;
 	/*
-	 * No metadata copy could be written: the working table was rolled
-	 * back to the last committed one and no commit is tried again until
-	 * the table is reloaded (mode ro).  Under meta_lock.
+	 * No metadata copy could be written: until the table is reloaded
+	 * nothing is staged or committed and every write fails (mode ro,
+	 * status meta_state=failed; dmr_meta_commit).  Set under meta_lock;
+	 * ->map and the worker read it with READ_ONCE.
 	 */
 	bool meta_failed;
 	bool reload_on_resume;		/* a reload: re-read metadata at preresume */

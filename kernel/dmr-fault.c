@@ -30,6 +30,10 @@ static unsigned int fault_commit_delay_ms;
 module_param(fault_commit_delay_ms, uint, 0644);
 MODULE_PARM_DESC(fault_commit_delay_ms, "One-shot: sleep in a metadata commit before its writes (ms)");
 
+static unsigned int fault_group_commit_delay_ms;
+module_param(fault_group_commit_delay_ms, uint, 0644);
+MODULE_PARM_DESC(fault_group_commit_delay_ms, "One-shot: sleep in the worker before its group commit (ms)");
+
 static unsigned int fault_move_read_error;
 module_param(fault_move_read_error, uint, 0644);
 MODULE_PARM_DESC(fault_move_read_error, "One-shot: the next block move's read of main fails");
@@ -78,6 +82,11 @@ void dmr_fault_worker(void)
 void dmr_fault_commit(void)
 {
 	dmr_fault_sleep(&fault_commit_delay_ms, "metadata commit");
+}
+
+void dmr_fault_group_commit(void)
+{
+	dmr_fault_sleep(&fault_group_commit_delay_ms, "group commit");
 }
 
 int dmr_fault_move_read(void)

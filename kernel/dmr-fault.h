@@ -20,6 +20,8 @@
  *                          writes its copies (meta_lock held)
  *   fault_move_read_error  a block move's read of main fails with EIO, as
  *                          if every retry had failed
+ *   fault_group_commit_delay_ms  the error worker sleeps this long after it
+ *                          handled its bios, before its group commit
  */
 #ifndef DM_REMAP_FAULT_H
 #define DM_REMAP_FAULT_H
@@ -32,12 +34,14 @@ void dmr_fault_move(void);
 void dmr_fault_worker(void);
 void dmr_fault_commit(void);
 int dmr_fault_move_read(void);
+void dmr_fault_group_commit(void);
 #else
 static inline void dmr_fault_map(u64 lblock) { }
 static inline void dmr_fault_move(void) { }
 static inline void dmr_fault_worker(void) { }
 static inline void dmr_fault_commit(void) { }
 static inline int dmr_fault_move_read(void) { return 0; }
+static inline void dmr_fault_group_commit(void) { }
 #endif
 
 #endif /* DM_REMAP_FAULT_H */

@@ -221,6 +221,14 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	}
 
 	/*
+	 * No metadata copy could be written (dmr_meta_commit): what is on the
+	 * spare's metadata is not known for sure, so no write is taken until
+	 * the table is reloaded; reads go on as the committed map says.
+	 */
+	if (unlikely(READ_ONCE(d->meta_failed)) && op_is_write(bio_op(bio)))
+		return DM_MAPIO_KILL;
+
+	/*
 	 * The caller's flags, kept for the worker: the block layer strips
 	 * REQ_FUA from a bio it sends to a device without a volatile cache,
 	 * and the worker may write the data to a spare that has one.
@@ -477,7 +485,7 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	d->meta.health.remaps_total += add.len;
 	dmr_note_remaps(d, add.len);
 	d->dirty = true;
-	io->need_gen = d->commit_gen + 1;	/* its data is reachable only through it */
+	io->need_gen = max(io->need_gen, d->commit_gen + 1);	/* its data is reachable only through it */
 	mutex_unlock(&d->meta_lock);
 	atomic64_add(add.len, &d->stats.remaps);
 	dmr_warn_limited(d, "%s: target sectors %llu-%llu remapped to the spare",
@@ -549,7 +557,8 @@ static blk_status_t dmr_write_pending_main(struct dmr_dev *d, struct bio *bio,
 	if (st)
 		return st;
 	mutex_lock(&d->meta_lock);
-	if (dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
+	if (!d->meta_failed &&
+	    dmr_ext_remove(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
 			   dmr_block(d, pos), (u32)(len >> d->block_shift)) == DMR_OK)
 		d->dirty = true;
 	mutex_unlock(&d->meta_lock);
@@ -584,11 +593,14 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
 	if (last <= first)
 		return BLK_STS_OK;
 	mutex_lock(&d->meta_lock);
-	st = dmr_ext_clear_flags(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
-				 first, last - first, DMR_EXT_UNREADABLE);
+	if (d->meta_failed)
+		st = DMR_E_INVAL;	/* nothing is staged after a failed commit */
+	else
+		st = dmr_ext_clear_flags(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap,
+					 first, last - first, DMR_EXT_UNREADABLE);
 	if (st == DMR_OK) {
 		d->dirty = true;
-		io->need_gen = d->commit_gen + 1;	/* reads fail until it is durable */
+		io->need_gen = max(io->need_gen, d->commit_gen + 1);	/* reads fail until it is durable */
 	}
 	mutex_unlock(&d->meta_lock);
 	return st == DMR_OK ? BLK_STS_OK : BLK_STS_IOERR;
@@ -598,10 +610,9 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
  * The run at pos in the working table: *e and true if an extent maps it.
  * An extent found while changes are staged may be one of them, not yet
  * durable: a write sent to it then waits for the next commit (need_gen)
- * like the write that staged it.  After a failed commit the working table
- * was rolled back to the committed one, and what is staged since is no
- * remap (ro mode): pending marks, and unreadable flags cleared, which set
- * need_gen themselves.
+ * like the write that staged it.  (dirty may come from something else,
+ * a scanner counter: the write then waits for a commit that runs anyway,
+ * and fails only if that commit fails, when every write fails.)
  */
 static sector_t dmr_lookup_run(struct dmr_dev *d, struct dmr_io *io, sector_t pos,
 			       sector_t end, struct dmr_extent *e, bool *mapped)
@@ -618,7 +629,7 @@ static sector_t dmr_lookup_run(struct dmr_dev *d, struct dmr_io *io, sector_t po
 	if (*mapped) {
 		*e = ext[i];
 		run_end = min_t(sector_t, end, dmr_block_sector(d, dmr_ext_end(e)));
-		if (d->dirty && !d->meta_failed && !(e->flags & DMR_EXT_PENDING))
+		if (d->dirty && !(e->flags & DMR_EXT_PENDING))
 			io->need_gen = max(io->need_gen, d->commit_gen + 1);
 	} else if (i < n) {
 		run_end = min_t(sector_t, end, dmr_block_sector(d, ext[i].lblock));
@@ -661,6 +672,8 @@ void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 	struct dmr_extent add = { .lblock = lblock, .len = 1, .flags = DMR_EXT_PENDING };
 	enum dmr_status st;
 
+	if (d->meta_failed)
+		return;		/* nothing is staged after a failed commit */
 	st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, &add);
 	if (st == DMR_OK) {
 		d->dirty = true;
@@ -789,6 +802,8 @@ void dmr_worker(struct work_struct *work)
 		io->need_gen = 0;
 		if (bio_op(bio) == REQ_OP_READ) {
 			bio->bi_status = dmr_handle_read(d, bio, io, orig);
+		} else if (READ_ONCE(d->meta_failed)) {
+			bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
 		} else {
 			if (!dmr_main_enter(d, bio, io))
 				continue;	/* parked behind a block move */
@@ -806,6 +821,7 @@ void dmr_worker(struct work_struct *work)
 	 * succeeded; otherwise its data is not reachable after a crash, or
 	 * was dropped with the staged changes, and it fails.
 	 */
+	dmr_fault_group_commit();
 	mutex_lock(&d->meta_lock);
 	if (d->dirty && !dmr_meta_commit(d))
 		dmr_publish(d);
@@ -990,8 +1006,11 @@ int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out
 
 		if (!media || !lost_ok) {
 			dmr_quiesce_end(d, false);
+			/* -ENODATA means "its data is lost" to the scanner only. */
 			if (media)
 				r = -ENODATA;
+			else if (r == -ENODATA)
+				r = -EIO;
 			goto out;
 		}
 		add.flags = DMR_EXT_UNREADABLE;

@@ -94,7 +94,7 @@ static int dmr_write_copies(struct dmr_dev *d, unsigned int mask)
 			/* Never write what we could not read back: a bug, not I/O. */
 			DMERR("%s: refusing to write invalid metadata: %s", dmr_name(d),
 			      dmr_status_str(st));
-			return -EIO;
+			return written ? 1 : -EIO;	/* a copy already holds the new state */
 		}
 		r = dmr_sync_io(d, spare, dmr_copy_sector(copy), d->io_buf, len,
 				REQ_OP_WRITE | REQ_SYNC | REQ_META | REQ_FUA | flush);
@@ -255,38 +255,25 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
 }
 
 /*
- * Forget the staged changes: the working table becomes the published one
- * again, which is the last committed state (every commit that succeeded
- * was published, and nothing else is).  Spare blocks handed out since are
- * free again; nothing will reuse them, since no commit follows
- * (meta_failed).  meta_lock held.
- */
-static void dmr_meta_rollback(struct dmr_dev *d)
-{
-	const struct dmr_table *t = d->tables[d->cur_table];
-
-	memcpy(d->meta.extents, t->ext, t->nr * sizeof(*t->ext));
-	d->meta.nr_extents = t->nr;
-	d->meta.spare_used = t->spare_used;
-	d->dirty = false;
-}
-
-/*
  * Make the staged state durable on all copies.  Called with meta_lock held.
- * If only some copies can be written the device goes read-only and the
- * commit counts.  If none can, the staged changes are rolled back and the
- * device goes read-only with commits off (meta_failed) until the table is
- * reloaded: the I/O path and the working table then both show exactly the
- * state on disk, so nothing acknowledged from now on depends on a change
- * that is not durable, and the bios whose changes were staged fail with EIO
- * (need_gen, see dmr_worker).  A commit that carried no acknowledged write
- * (a pending mark, the scanner's cursor) costs no more than that: reads and
- * writes of every block keep working as the committed map says.
+ * If only some copies can be written the device goes read-only (no new
+ * remaps) and the commit counts.  If none can, nothing is staged or
+ * committed any more and the device goes read-only for writes too
+ * (meta_failed, see dmr_map) until the table is reloaded: the bios whose
+ * changes were staged fail with EIO (need_gen, see dmr_worker), and so does
+ * every later write, because a copy whose write reported an error may still
+ * have reached the media and name remaps that the I/O path never saw.
+ * What stays staged in the working table is never used: the I/O path,
+ * status and `list` read the published table, which is the last committed
+ * state.  Reads of every block keep working as that map says: a commit
+ * that carried no acknowledged write (a pending mark, the scanner's cursor)
+ * no longer takes the whole device down.
  */
 int dmr_meta_commit(struct dmr_dev *d)
 {
 	int r;
 
+	lockdep_assert_held(&d->meta_lock);
 	if (d->meta_failed)
 		return -EROFS;
 	dmr_fault_commit();
@@ -294,10 +281,9 @@ int dmr_meta_commit(struct dmr_dev *d)
 	r = dmr_write_copies(d, (1u << DMR_NR_COPIES) - 1);
 	if (r < 0) {
 		d->meta.seq--;
-		d->meta_failed = true;
-		dmr_meta_rollback(d);
+		WRITE_ONCE(d->meta_failed, true);
 		dmr_set_mode(d, DMR_MODE_RO,
-			     "no metadata copy could be written: staged changes dropped, no commit until the table is reloaded");
+			     "no metadata copy could be written: writes fail until the table is reloaded");
 		return r;
 	}
 	if (r)

@@ -652,8 +652,9 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
 		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
 		       prog.percent, prog.rate_kib, prog.eta);
-		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu",
-		       c.unreadable, (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d));
+		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu meta_state=%s",
+		       c.unreadable, (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d),
+		       READ_ONCE(d->meta_failed) ? "failed" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);

@@ -3,10 +3,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -18,13 +21,40 @@
 
 namespace {
 
-// remapd -t: parse the config as the daemon would, touch nothing else.
-// Problems go to stderr as FILE:LINE: ..., one per line; exit 0 or 1.
+// A program the config names (hook, sendmail) that the daemon could not
+// run: why, or "" when it can.
+std::string program_problem(const std::string &path)
+{
+	struct stat st {};
+	if (::stat(path.c_str(), &st) != 0)
+		return remap::errno_text(errno);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (::access(path.c_str(), X_OK) != 0)
+		return "not executable";
+	return "";
+}
+
+// remapd -t: parse the config as the daemon would, check that the programs
+// it names can be run, touch nothing else.  Problems go to stderr as
+// FILE:LINE: ... or FILE: KEY: ..., one per line; exit 0 or 1.
 int check_config(const remapd::Options &opts)
 {
 	try {
 		bool found = false;
-		remap::load_config_or_defaults(opts.config_path, opts.config_explicit, &found);
+		auto cfg = remap::load_config_or_defaults(opts.config_path, opts.config_explicit, &found);
+		std::vector<std::string> problems;
+		if (!cfg.hook.empty()) {
+			if (auto why = program_problem(cfg.hook); !why.empty())
+				problems.push_back(opts.config_path + ": hook: " + cfg.hook + ": " + why);
+		}
+		if (!cfg.mail_to.empty()) {
+			if (auto why = program_problem(cfg.sendmail); !why.empty())
+				problems.push_back(opts.config_path + ": sendmail: " + cfg.sendmail + ": " + why +
+						   " (mail_to is set)");
+		}
+		if (!problems.empty())
+			throw remap::ConfigError(problems);
 		if (found)
 			std::cout << "remapd: " << opts.config_path << ": configuration OK\n";
 		else
@@ -64,6 +94,7 @@ int main(int argc, char **argv)
 	auto *check_opt = app.add_flag("-t,--check-config", check_only,
 				       "Check the configuration file and exit (0 valid, 1 not); assembles nothing");
 	test_opt->excludes(once_opt)->excludes(check_opt);
+	check_opt->excludes(once_opt);
 	app.set_version_flag("--version", std::string("remapd ") + remap::version(),
 			     "Print remapd's version and exit");
 	try {

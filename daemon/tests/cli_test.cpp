@@ -2,6 +2,7 @@
 // refusal.  Uses image files, so it needs no root and no kernel module.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -320,6 +321,39 @@ TEST(Remapd, CheckConfig)
 	r = remapd("-t -c " + dir.path() + "/none.conf");
 	EXPECT_EQ(r.code, 1);
 	EXPECT_EQ(r.err, "remapd: cannot read config " + dir.path() + "/none.conf: No such file or directory\n");
+}
+
+// -t also checks that the hook (and sendmail, when mail_to is set) can be
+// run: a config that parses but names a missing or non-executable program
+// would make every alert fail silently.
+TEST(Remapd, CheckConfigFindsProgramsThatCannotRun)
+{
+	TempDir dir;
+	std::string noexec = dir.path() + "/hook.sh";
+	std::ofstream(noexec) << "#!/bin/sh\nexit 0\n";
+	std::string conf = dir.path() + "/r.conf";
+	std::ofstream(conf) << "hook = " << dir.path() << "/missing\nmail_to = root\nsendmail = " << noexec << "\n";
+	auto r = remapd("-t -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_EQ(r.err, "remapd: " + conf + ": hook: " + dir.path() + "/missing: No such file or directory\n" +
+				 "remapd: " + conf + ": sendmail: " + noexec + ": not executable (mail_to is set)\n" +
+				 "remapd: " + conf + ": 2 problems\n");
+	std::ofstream(conf) << "hook = " << dir.path() << "\n";
+	r = remapd("-t -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_EQ(r.err, "remapd: " + conf + ": hook: " + dir.path() + ": not a regular file\n" + "remapd: " + conf +
+				 ": 1 problem\n");
+	::chmod(noexec.c_str(), 0755);
+	std::ofstream(conf) << "hook = " << noexec << "\nmail_to = root\nsendmail = " << noexec << "\n";
+	r = remapd("-t -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	// A sendmail nobody uses is not checked.
+	std::ofstream(conf) << "sendmail = " << dir.path() << "/missing\n";
+	EXPECT_EQ(remapd("-t -c " + conf).code, 0);
+	// --once with -t: -t assembles nothing, --once assembles: refused.
+	r = remapd("--once -t -c " + conf);
+	EXPECT_EQ(r.code, 2);
+	EXPECT_TRUE(has(r.err, "excludes")) << r.err;
 }
 
 // On a machine whose kernel has no device-mapper (like the build host),

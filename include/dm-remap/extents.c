@@ -179,6 +179,7 @@ enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
 {
 	__u64 end = add->lblock + add->len;
 	__u32 i, grow = 1, dropped = 0;
+	enum dmr_status st;
 
 	if (!dmr_ext_valid_add(add))
 		return DMR_E_INVAL;
@@ -200,8 +201,8 @@ enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
 	}
 	if (*n + grow > cap + dropped)
 		return DMR_E_NOSPC;
-	dmr_ext_remove(e, n, cap, add->lblock, add->len);
-	return dmr_ext_insert(e, n, cap, add);
+	st = dmr_ext_remove(e, n, cap, add->lblock, add->len);
+	return st != DMR_OK ? st : dmr_ext_insert(e, n, cap, add);
 }
 
 enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,

@@ -27,7 +27,8 @@
 #   clear_stats, suspend/resume, a same-table reload; then, idle: a
 #   transient write error (gone when the delayed
 #   worker retries), a second write racing a slowed-down commit of the
-#   first one's remap, a read error that leaves a pending sector (mark
+#   first one's remap, a write whose staged remap is dropped when another
+#   commit finds the spare's metadata unwritable (it must fail), a read error that leaves a pending sector (mark
 #   P.<sector>.<seq of its data>) later written (remapped), another one
 #   rewritten on main by a plain write under no_auto_remap, and a scanner
 #   pass that moves a slow block.
@@ -39,7 +40,7 @@ sw=${CR_SW:?}
 mkremaps=${CR_MKREMAPS:?}
 count=${CR_COUNT:-300}
 out=${DMR_OUT:?needs --out}
-MAIN=16384              # 8 MiB main; stamped: 4 KiB blocks 0..259 (sectors 0..2079)
+MAIN=16384              # 8 MiB main; stamped: 4 KiB blocks 0..261 (sectors 0..2095)
 SPARE=$((9216 + 2048))  # metadata area + the minimum 2048 data blocks of 512 bytes
 PRELOAD=1960            # preloaded remaps (every 2nd main block from 12288): 88 spare blocks left
 TB=256                  # a write error that is gone when the worker retries
@@ -47,6 +48,7 @@ PB=257                  # the block that gets a read error (pending), sector PB*
 PB2=258                 # the same, rewritten on main with no_auto_remap
 SB=259                  # the slow block the scanner moves
 CB=260                  # a second write lands while the first one's remap is committed
+FB=261                  # its remap is staged when another commit fails: the write must fail
 RANGE=64                # 4 KiB blocks per writer: writers 1-4 cover blocks 0..255
 logdev=/dev/vda
 mark() { dmsetup message cr-lw 0 mark "E.$1"; }
@@ -104,7 +106,7 @@ dmsetup message cr-lw 0 mark READY
 # The layout, for the replay (written now: a run that fails later is replayed too).
 {
     echo "main_offset=0 main_sectors=$MAIN spare_offset=$MAIN spare_sectors=$SPARE"
-    echo "blocks=261 pending_block=$PB slow_block=$SB preload=$PRELOAD"
+    echo "blocks=262 pending_block=$PB slow_block=$SB preload=$PRELOAD"
 } >"$out/info.txt"
 
 # --- concurrent writers, with live errors and management around them ------------
@@ -225,6 +227,37 @@ wait_dmesg "metadata commit delayed"
     --mark cr-lw >"$out/window2.txt" 2>&1 || fail "the second write of block $CB failed"
 wait $w1 || fail "the first write of block $CB failed"
 mark commit_window
+
+# --- a commit that fails while a write's remap is staged --------------------------
+# The worker stages FB's remap (its data on the spare) and sleeps before its
+# group commit (fault_group_commit_delay_ms); meanwhile the spare's
+# metadata region stops taking writes and a `remap` message's commit
+# fails: no copy is written, the staged changes are dropped, the device goes
+# ro.  FB's write must fail (its remap never became durable): acknowledged,
+# the replay would find FB's last acknowledged stamp missing from every
+# later state.  Then the spare heals and a reload brings the device back.
+"$sw" write "$dev" --first $FB --blocks 1 --base 4000000000 --count 1 --cycle 4 \
+    --mark cr-lw >"$out/commitfail1.txt" 2>&1 || fail "first write of block $FB"
+faults+=" W:$((FB * 8 + 5)):1"
+swap_table cr-mainf "$(fault_table "$faults")"
+echo 8000 >$P/fault_group_commit_delay_ms
+"$sw" write "$dev" --first $FB --blocks 1 --base 4000000001 --count 1 --cycle 4 --sync aio \
+    --mark cr-lw >"$out/commitfail2.txt" 2>&1 &
+fw=$!
+wait_dmesg "group commit delayed"
+swap_table cr-spare "0 9216 error
+9216 $((SPARE - 9216)) linear $lw $((MAIN + 9216))"
+dmsetup message cr-r0 0 remap 9000 >/dev/null 2>&1 && fail "a remap with no writable metadata copy succeeded"
+if wait $fw; then fail "the write of block $FB was acknowledged without its commit"; else
+    pass "the write of block $FB fails: the commit its remap needed failed"
+fi
+expect_field cr-r0 mode ro
+swap_table cr-spare "0 $SPARE linear $lw $MAIN"
+dmsetup table cr-r0 >/tmp/cr-table
+dmsetup load cr-r0 </tmp/cr-table && dmsetup suspend cr-r0 && dmsetup resume cr-r0 ||
+    fail "reload after the failed commit"
+expect_field cr-r0 mode rw
+mark commit_failed
 
 # make_pending BLOCK BASE CYCLE OUT: writes stamp BASE to BLOCK, then a read
 # error on its sector 3 leaves that sector pending; the log mark
