@@ -110,8 +110,9 @@ sparse:
 	  ! grep -q 'warning:\|error:' $$d/sparse.log; \
 	done
 
+CMAKE_CONFIGURE = cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMR_BUILD_DAEMON=ON -DDMR_WERROR=ON >/dev/null
 userspace:
-	cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDMR_BUILD_DAEMON=ON -DDMR_WERROR=ON >/dev/null
+	$(CMAKE_CONFIGURE)
 	cmake --build $(CMAKE_BUILD) -j $(JOBS)
 
 test-unit: userspace
@@ -176,7 +177,10 @@ fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # deps for the demo only: no new kernel image on the host (install-deps.sh --demo).
-demo: module-all-demo userspace
+# The demo needs the module and dmr-meta only: no unit tests, no daemon build.
+demo: module-all-demo
+	$(CMAKE_CONFIGURE)
+	cmake --build $(CMAKE_BUILD) -j $(JOBS) --target dmr-meta
 	tests/vm/run-vm.sh --kernel $(KVER) --timeout 300 -- tools/demo.sh
 
 module-all-demo:

@@ -1,4 +1,7 @@
 // remapctl create / remove.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -39,6 +42,25 @@ void check_dm_name(const std::string &name)
 				 "' (1-127 printable characters, no '/', not . or ..)");
 }
 
+// Nothing may hold DEV open exclusively: a mounted file system, swap, md,
+// LVM or a device-mapper table.  Asked before anything is written, so a
+// refusal leaves the spare, the bindings file and the main's udev state as
+// they were (the kernel's table load would refuse it too, but only after
+// the spare was formatted and the main claimed).
+void require_unused(const std::string &dev, const char *role)
+{
+	int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EBUSY)
+			throw remap::RefusedError(std::string(role) + " " + dev +
+						  " is in use (mounted, swap, or held by another device or program); "
+						  "nothing was changed");
+		throw remap::Error(std::string("cannot open ") + role + " " + dev + ": " +
+				   remap::errno_text(errno));
+	}
+	::close(fd);
+}
+
 int run_create(const CreateOptions &o)
 {
 	if (!o.name.empty())
@@ -67,6 +89,8 @@ int run_create(const CreateOptions &o)
 	}
 	if (main.has_holders)
 		throw remap::RefusedError("main " + o.main + " is in use (another device is stacked on it)");
+	require_unused(o.main, "main");
+	require_unused(o.spare, "spare");
 	if (!o.name.empty() && remap::dm::info(o.name))
 		throw remap::RefusedError("a device-mapper device named " + o.name + " already exists");
 

@@ -88,6 +88,33 @@ expect_rc 1 create --main "$other" --spare "$spare"
 check "in-use spare refused" grep -q "already used by remap-v4 device r0" /tmp/rctl.err
 check "spare untouched by refusals" test "$(md5_of "$spare")" = "$spare_md5"
 
+# A main with a mounted file system, and a spare that is active swap: refused
+# before anything is written (O_EXCL), not after the spare was formatted,
+# the binding written and the main claimed (the table load failed with EBUSY
+# only then, and the claim made systemd try to unmount the live file system).
+modprobe ext4 2>/dev/null || true
+busy=$(mkloop 16)
+mkfs.ext4 -q "$busy"
+mkdir -p /mnt/busy
+mount "$busy" /mnt/busy
+blank=$(mkloop 8)
+swapdev=$(mkloop 8)
+mkswap -q "$swapdev" >/dev/null
+swapon "$swapdev"
+bind_md5=$(md5sum </etc/dm-remap/bindings)
+nr0=$(nr_remap_devices)
+expect_rc 1 create --main "$busy" --spare "$blank" --name busy0
+check "mounted main: refusal says it is in use" grep -q "main $busy is in use" /tmp/rctl.err
+expect_rc 1 create --main "$other" --spare "$swapdev" --name busy1 --force-format
+check "swap spare: refusal says it is in use" grep -q "spare $swapdev is in use" /tmp/rctl.err
+check "refused creates left the blank spare zero" test "$(md5_of "$blank")" = "$(head -c 8M /dev/zero | md5sum | cut -d' ' -f1)"
+check "...the swap spare a swap area" test "$(blkid -p -s TYPE -o value "$swapdev")" = swap
+check "...the bindings file as it was" test "$(md5sum </etc/dm-remap/bindings)" = "$bind_md5"
+check "...and created no device" test "$(nr_remap_devices)" = "$nr0"
+check "the file system is still mounted" mountpoint -q /mnt/busy
+swapoff "$swapdev"
+umount /mnt/busy
+
 # --- simulated reboot: remove, then remapd --once ---------------------------------------
 expect_rc 0 remove r0
 _dmr_forget dm r0
