@@ -26,6 +26,9 @@
 #     (tests/vm/long/host/57-package-boot.sh, three boots per kernel: install
 #     with DKMS, a systemd boot that assembles and mounts the remap device
 #     from fstab, remove + purge), on the same debs.
+#   * the VM tests that make test runs on one kernel only ("# vm-kernels:
+#     one"), on every kernel (a "# vm-alone" timing test among them then has
+#     the other kernel's run beside it).
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -56,7 +59,15 @@ deb_rc=$rc
 
 # long_kernel KVER: every per-kernel test on KVER, one after the other.
 long_kernel() {
-    local kver=$1 rc
+    local kver=$1 rc one
+    # make test runs these on one kernel each ("# vm-kernels: one"): here on all.
+    mapfile -t one < <(grep -El '^# vm-kernels: one( |$)' tests/vm/guest/[0-9]*.sh tests/vm/host/[0-9]*.sh)
+    if ((${#one[@]})); then
+        echo "=== $kver: the tests make test runs on one kernel only"
+        rc=0
+        VM_ALL_KERNELS=1 KVER=$kver tests/vm/run-suite.sh "${one[@]}" || rc=$?
+        result "$kver one-kernel tests (${#one[@]})" $rc
+    fi
     echo "=== $kver: power cut, ${PC_CYCLES:-20} cycles"
     rc=0
     VM_ENV="CYCLES=${PC_CYCLES:-20}" KVER=$kver tests/vm/run-suite.sh 60-powercut || rc=$?

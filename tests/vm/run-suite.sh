@@ -11,7 +11,10 @@
 #
 # Prints `PASS|FAIL <kver> <test> (<seconds>s)` per test (a FAIL line is
 # followed by indented details), then `N passed, M failed`; exits 1 if any
-# failed.  The kernels run side by side unless VM_PARALLEL=0.
+# failed.  The kernels run side by side unless VM_PARALLEL=0; a test marked
+# "# vm-alone" (a timing measurement) runs after that, alone.  A test marked
+# "# vm-kernels: one" runs on one kernel only (see below) unless
+# VM_ALL_KERNELS=1.
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
@@ -61,16 +64,36 @@ fi
 mapfile -t kernels < <("$here/kernels.sh")
 ((${#kernels[@]})) || exit 2
 
-# run_kernel KVER: every test on one kernel; a PASS/FAIL line each.
+# A test with a "# vm-kernels: one" line checks what does not depend on the
+# kernel version (the userspace tools, long measurements): in a run over
+# several kernels it runs on one of them, the kernels taking turns in test
+# order so that the side-by-side runs stay balanced.  VM_ALL_KERNELS=1 (and
+# make test-long) runs it on every kernel.
+declare -A one_kernel=()
+if ((${#kernels[@]} > 1)) && [[ ${VM_ALL_KERNELS:-0} != 1 ]]; then
+    turn=0
+    for t in "${tests[@]}"; do
+        grep -Eq '^# vm-kernels: one( |$)' "$t" || continue
+        one_kernel[$t]=${kernels[turn % ${#kernels[@]}]}
+        turn=$((turn + 1))
+    done
+fi
+
+# run_kernel KVER TEST...: the tests on one kernel; a PASS/FAIL line each.
 run_kernel() {
     local kver=$1 info timeout_s host_env logdir t name log out t0 rc t_to test_to secs
+    shift
     info=$("$here/kernels.sh" --info "$kver")
     timeout_s=${VM_TIMEOUT:-$(sed -n 's/^timeout=//p' <<<"$info")}
     read -r -a host_env <<<"$(sed -n 's/^host_env=//p' <<<"$info")"
     logdir=$repo/build/vm/logs/$kver
     mkdir -p "$logdir"
-    for t in "${tests[@]}"; do
+    for t in "$@"; do
         name=$(basename "$t" .sh)
+        if [[ -n ${one_kernel[$t]:-} && ${one_kernel[$t]} != "$kver" ]]; then
+            echo "SKIP $kver $name (runs on ${one_kernel[$t]} in this run; VM_ALL_KERNELS=1 runs it on every kernel)"
+            continue
+        fi
         log=$logdir/$name.log
         out=$repo/build/vm/out/$kver/$name
         rm -rf "$out"
@@ -111,13 +134,24 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 if ((parallel && ${#kernels[@]} > 1)); then
     # Lines of the two kernels interleave, each whole (one write each).
+    # Timing measurements ("# vm-alone": a VM beside them skews their
+    # ratios) wait until both kernels are through the rest.
+    together=() alone=()
+    for t in "${tests[@]}"; do
+        if grep -Eq '^# vm-alone( |$)' "$t"; then alone+=("$t"); else together+=("$t"); fi
+    done
     for kver in "${kernels[@]}"; do
-        run_kernel "$kver" 2>&1 | tee "$results/$kver" &
+        run_kernel "$kver" "${together[@]}" 2>&1 | tee "$results/$kver" &
     done
     wait
+    if ((${#alone[@]})); then
+        for kver in "${kernels[@]}"; do
+            run_kernel "$kver" "${alone[@]}" 2>&1 | tee -a "$results/$kver"
+        done
+    fi
 else
     for kver in "${kernels[@]}"; do
-        run_kernel "$kver" 2>&1 | tee "$results/$kver"
+        run_kernel "$kver" "${tests[@]}" 2>&1 | tee "$results/$kver"
     done
 fi
 passed=$(cat "$results"/* | grep -c '^PASS' || true)

@@ -1,4 +1,6 @@
 #!/bin/bash
+# vm-kernels: one (a long measurement: make test runs it on one kernel, make test-long on all)
+# vm-alone (timing: a VM running beside it made its ratio fail; run-suite.sh runs it by itself)
 # Scanner overhead on foreground I/O: fio 4 KiB random reads at depth 32 on
 # a RAM disk, with the scanner active at its default rate vs paused, in
 # interleaved rounds (alternating order).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (a long measurement: make test runs it on one kernel, make test-long on all)
 # The scanner uses idle bandwidth like md's check: up to scan_rate_max_kib
 # while the device is idle, scan_rate_min_kib while foreground I/O is seen.
 # On a 4 GiB null_blk main (reads cost no I/O time, so the scanner's own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # LVM and a claimed main (docs/remapd.md, "Claimed mains"): a physical
 # volume created through the remap device is also visible on the raw main,
 # so LVM without a filter sees two devices with the same PV UUID; with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapctl end to end on loop devices: create formats a blank spare with a
 # v4 pair UUID and the main's fingerprint; status/list --json; remap; bad
 # arguments change nothing; repair of an active spare is refused; a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapd as a daemon with udevd running: a spare attached after the daemon
 # started is assembled within 5 s; a device removed by the admin is not
 # re-created on its own, but writing "scan" to the module's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapd alerts and the notification hook: health dropping below the
 # threshold (a read error leaves pending blocks: also pending_new,
 # read_errors and read_failed), recovering, remaps growing faster than

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapctl metadata verify/dump/repair on a real spare: repair is refused
 # while the spare is in use; with copies 1 and 3 corrupt, verify exits 3
 # and names them (text and --json); repair rewrites exactly those, after

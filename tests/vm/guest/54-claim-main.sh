@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # Claimed mains and names that persist, with systemd-udevd running.
 #
 # ext4 with a label on a scsi_debug main (a WWN, like a real disk), paired

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapctl and remapd explain a missing device-mapper or remap-v4 target,
 # and `create` refuses before it writes anything to the spare:
 #   1. no device-mapper (dm_mod unloaded, kernel autoload off): the error

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # remapd reacts to device-mapper events, not only to its poll timer: with
 # poll_interval_s = 3600 (no poll after the first), a read that fails for
 # the application, a remap and a manual `remap` of an unreadable block each

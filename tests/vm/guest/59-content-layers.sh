@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
 # The identification layers (docs/remapd.md, "Identification layers"): two
 # mains of equal size, each with its own ext4, paired with their own spares.
 # Their loop files are swapped, so each spare's hardware fingerprint (the
