@@ -3,7 +3,7 @@
 # short fuzzing pass, the Debian packages (make deb + lintian), a DKMS build
 # per kernel, the libblkid prober (tools/blkid-prober/check.sh), the VM
 # harness self-test and the VM tests on every installed
-# kernel (side by side).  Ends with a time table (build/test-times.txt) and
+# kernel.  Ends with a time table (build/test-times.txt) and
 # one line: "N passed, M failed".
 # Expects `make module-all userspace` to have run (the Makefile does that).
 set -uo pipefail
@@ -86,8 +86,9 @@ tests/vm/run-suite.sh 2>&1 | tee build/vm-suite.log
 count_lines build/vm-suite.log
 step_done "VM tests (wall)"
 
-# The time table: each step, then each VM test (per kernel; the kernels ran
-# side by side, so their sum is more than the VM step's wall time).
+# The time table: each step, then each VM test (per kernel; with
+# VM_PARALLEL=1 the kernels ran side by side and the sum is more than the VM
+# step's wall time).
 {
     echo "=== time table (seconds)"
     sort -rn "$times" | awk -F'\t' '{ printf "%6d  %s\n", $1, $2 }'

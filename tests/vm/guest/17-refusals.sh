@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # Every unsafe or malformed table is refused with a clear error, and leaves
 # both devices byte-identical: nothing is formatted or repaired.
 . "$(dirname "$0")/remap-lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # The sysfs tree and module parameters: every file exists with the right
 # mode; every writable one takes valid values and refuses bad ones (0, 169,
 # -1, abc, empty, 4 KiB of garbage...) with EINVAL, unchanged; per-device

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # The health scanner really reads the main device: unreadable sectors it
 # finds are narrowed down to exactly those blocks, which become pending (and
 # are remapped by the next write).  Remapped blocks are not re-read.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # Scan progress is persistent: a scan stops while the device is suspended,
 # its position is committed to the metadata, and after remove + create it
 # resumes where it stopped instead of starting from zero.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # The scanner counts a read as slow only if the device was idle during it:
 # a read that waited behind foreground I/O says nothing about the block,
 # and with marginal_remap_percent=100 a block wrongly found slow twice would

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # The health score counts what predicts a failing disk (include/dm-remap/
 # health.h), as the kernel computes it for `dmsetup status`:
 #   * 16 unreadable sectors under a file on ext4: reading the file fails,

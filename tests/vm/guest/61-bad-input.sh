@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # Bad inputs not covered by 11/16/17/30 (see docs/BAD-INPUT.md): module
 # parameters at load time, the remaining table refusals (missing main, bad
 # feature count, length not a multiple of the block size, a partition of the

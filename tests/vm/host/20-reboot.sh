@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # Persistence across a VM reboot: file-backed virtio disks, one boot writes
 # through remap-v4 while the main disk fails writes, the next boot
 # reassembles the device and checks remaps and data.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-kernels: one (make test runs it on one kernel, the kernels taking turns; make test-long on all)
 # The instruction-count benchmark's method (tools/bench/icount), short form:
 # BOOTS boots of the same small run must agree on instructions per I/O
 # within MAX_SPREAD percent (default 0.5), and one boot of the module with a
