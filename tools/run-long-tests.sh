@@ -27,8 +27,8 @@
 #     with DKMS, a systemd boot that assembles and mounts the remap device
 #     from fstab, remove + purge), on the same debs.
 #   * the VM tests that make test runs on one kernel only ("# vm-kernels:
-#     one"), on every kernel (a "# vm-alone" timing test among them then has
-#     the other kernel's run beside it).
+#     one"), on every kernel; the timing tests among them ("# vm-alone") at
+#     the end, one kernel after the other, with no other VM beside them.
 # Ends with one line: "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -60,8 +60,11 @@ deb_rc=$rc
 # long_kernel KVER: every per-kernel test on KVER, one after the other.
 long_kernel() {
     local kver=$1 rc one
-    # make test runs these on one kernel each ("# vm-kernels: one"): here on all.
-    mapfile -t one < <(grep -El '^# vm-kernels: one( |$)' tests/vm/guest/[0-9]*.sh tests/vm/host/[0-9]*.sh)
+    # make test runs these on one kernel each ("# vm-kernels: one"): here on
+    # all; the timing tests among them ("# vm-alone") after both kernels'
+    # runs, one at a time (see the end).
+    mapfile -t one < <(grep -El '^# vm-kernels: one( |$)' tests/vm/guest/[0-9]*.sh tests/vm/host/[0-9]*.sh |
+        xargs -r grep -EL '^# vm-alone( |$)')
     if ((${#one[@]})); then
         echo "=== $kver: the tests make test runs on one kernel only"
         rc=0
@@ -135,6 +138,17 @@ else
             result "$kver (its run ended early: build/long-$kver.log)" 1
         fi
         rm -f "build/long-$kver.count"
+    done
+fi
+
+# The timing tests, alone: a VM beside them skews their ratios.
+mapfile -t alone < <(grep -El '^# vm-alone( |$)' tests/vm/guest/[0-9]*.sh tests/vm/host/[0-9]*.sh)
+if ((${#alone[@]})); then
+    for kver in "${kernels[@]}"; do
+        echo "=== $kver: the timing tests, alone"
+        rc=0
+        VM_ALL_KERNELS=1 KVER=$kver tests/vm/run-suite.sh "${alone[@]}" || rc=$?
+        result "$kver timing tests (${#alone[@]})" $rc
     done
 fi
 

@@ -67,10 +67,10 @@ mapfile -t kernels < <("$here/kernels.sh")
 # A test with a "# vm-kernels: one" line checks what does not depend on the
 # kernel version (the userspace tools, long measurements): in a run over
 # several kernels it runs on one of them, the kernels taking turns in test
-# order so that the side-by-side runs stay balanced.  VM_ALL_KERNELS=1 (and
-# make test-long) runs it on every kernel.
+# order.  Tests named on the command line, and VM_ALL_KERNELS=1 (make
+# test-long), run on every kernel.
 declare -A one_kernel=()
-if ((${#kernels[@]} > 1)) && [[ ${VM_ALL_KERNELS:-0} != 1 ]]; then
+if ((${#kernels[@]} > 1 && $# == 0)) && [[ ${VM_ALL_KERNELS:-0} != 1 ]]; then
     turn=0
     for t in "${tests[@]}"; do
         grep -Eq '^# vm-kernels: one( |$)' "$t" || continue
@@ -121,7 +121,7 @@ run_kernel() {
             echo "FAIL $kver $name (${secs}s)
   exit status $rc; log: $log
 $(grep -a -e '^run-vm: ' -e 'FAIL' -e 'FATAL' "$log" | tr -d '\r' |
-                grep -av '^run-vm: qemu-system\|^run-vm: kernel ' | tail -n 20 | sed 's/^/  /')"
+                grep -av '^run-vm: qemu-system\|^run-vm: kernel ' | tail -n 20 | cut -c1-150 | sed 's/^/  /')"
         fi
     done
 }
@@ -133,9 +133,10 @@ $(grep -a -e '^run-vm: ' -e 'FAIL' -e 'FATAL' "$log" | tr -d '\r' |
 # about twice as slow) and a timing test next to another VM failed its
 # ratio.  In turn, the timing is as it was.
 parallel=${VM_PARALLEL:-0}
+lanes_failed=0
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
-if ((parallel && ${#kernels[@]} > 1)); then
+if [[ $parallel == 1 ]] && ((${#kernels[@]} > 1)); then
     # Lines of the two kernels interleave, each whole (one write each).
     # Timing measurements ("# vm-alone": a VM beside them skews their
     # ratios) wait until both kernels are through the rest.
@@ -143,10 +144,16 @@ if ((parallel && ${#kernels[@]} > 1)); then
     for t in "${tests[@]}"; do
         if grep -Eq '^# vm-alone( |$)' "$t"; then alone+=("$t"); else together+=("$t"); fi
     done
+    pids=()
     for kver in "${kernels[@]}"; do
         run_kernel "$kver" "${together[@]}" 2>&1 | tee "$results/$kver" &
+        pids+=($!)
     done
-    wait
+    # A kernel whose run died (not a failed test: that is a FAIL line)
+    # must not vanish from the count.
+    for pid in "${pids[@]}"; do
+        wait "$pid" || lanes_failed=$((lanes_failed + 1))
+    done
     if ((${#alone[@]})); then
         for kver in "${kernels[@]}"; do
             run_kernel "$kver" "${alone[@]}" 2>&1 | tee -a "$results/$kver"
@@ -159,5 +166,9 @@ else
 fi
 passed=$(cat "$results"/* | grep -c '^PASS' || true)
 failed=$(cat "$results"/* | grep -c '^FAIL' || true)
+if ((lanes_failed)); then
+    echo "FAIL run-suite: $lanes_failed kernel run(s) ended early"
+    failed=$((failed + lanes_failed))
+fi
 echo "$passed passed, $failed failed"
 ((failed == 0))
