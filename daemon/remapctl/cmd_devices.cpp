@@ -3,16 +3,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "cli.hpp"
 #include "device_resolve.hpp"
 #include "output.hpp"
 #include "remap/config.hpp"
+#include "remap/bindings_file.hpp"
+#include "remap/discovery.hpp"
 #include "remap/dm_control.hpp"
+#include "remap/health_verdict.hpp"
 #include "remap/json_output.hpp"
 #include "remap/number_parse.hpp"
 #include "remap/remap_device.hpp"
@@ -309,9 +314,36 @@ struct HealthOptions {
 	bool json = false;
 };
 
+// The bound pairs (bindings file) that are not assembled because their main
+// or spare is not attached: NAME's only if NAME is given.  Discovery (which
+// reads every block device) runs only if the bindings file lists a pair
+// that is not among ACTIVE.
+std::vector<remap::AbsentPair> absent_bound_pairs(const std::vector<remap::RemapDevice> &active,
+						  const std::string &name)
+{
+	auto b = remap::load_bindings(remap::bindings_path());
+	std::set<std::string> active_uuids;
+	for (const auto &d : active)
+		active_uuids.insert(d.status.uuid);
+	bool inactive = std::any_of(b.entries.begin(), b.entries.end(), [&](const remap::Binding &e) {
+		return !active_uuids.count(e.pair_uuid) && (name.empty() || e.name == name);
+	});
+	if (!inactive)
+		return {};
+	auto udev = remap::make_udev();
+	auto all = remap::absent_pairs(remap::discover(udev.get()));
+	std::vector<remap::AbsentPair> out;
+	for (auto &p : all)
+		if (name.empty() || p.name == name)
+			out.push_back(std::move(p));
+	return out;
+}
+
 // The threshold is remapd's: --threshold, else health_threshold of the
 // remapd config (default 50), so `health` says degraded exactly when
-// remapd alerts health_low.
+// remapd alerts health_low.  The verdict puts in the main's and the
+// spare's state (health_verdict.hpp): a failed or missing main or spare is
+// critical, also for a bound pair that could not be assembled.
 int run_health(const HealthOptions &o)
 {
 	remap::SysfsTree sysfs;
@@ -336,31 +368,51 @@ int run_health(const HealthOptions &o)
 			source = "config";
 		}
 	}
-	auto devices = selected(o.name);
-	bool degraded = false;
+	std::vector<remap::RemapDevice> devices;
+	std::vector<remap::AbsentPair> absent;
+	if (o.name.empty() || remap::dm::info(o.name)) {
+		devices = selected(o.name);
+		absent = absent_bound_pairs(devices, o.name);
+	} else {
+		// Not a live device: a bound pair whose main or spare is missing is
+		// reported as such; anything else is the usual error.
+		absent = absent_bound_pairs({}, o.name);
+		if (absent.empty())
+			devices = {remap::read_remap_device(o.name)};
+	}
+	bool attention = false;
 	auto j = remap::json_out::document("health");
 	j["threshold"] = threshold;
 	j["threshold_source"] = source;
 	j["config"] = source == "config" ? json(o.config) : json(nullptr);
 	j["kernel_sysfs"] = sysfs.present();
 	j["devices"] = json::array();
-	Table t({"NAME", "HEALTH", "MODE", "PENDING", "SPARE_FREE%", "STATE"});
+	Table t({"NAME", "HEALTH", "MODE", "PENDING", "SPARE_FREE%", "MAIN", "SPARE", "STATE"});
+	auto state_word = [](const remap::HealthAssessment &a) {
+		return a.verdict == remap::Verdict::ok ? std::string("ok")
+		       : a.verdict == remap::Verdict::degraded ? std::string("DEGRADED")
+							: std::string("CRITICAL");
+	};
 	for (const auto &d : devices) {
 		const auto &s = d.status;
-		bool ok = s.mode == "rw" && s.health >= threshold;
-		degraded |= !ok;
-		json dj = {{"name", d.name}, {"health", s.health}, {"mode", s.mode},
-			   {"spare_free_percent", s.spare_free_percent()}, {"ok", ok}};
-		remap::json_out::put_counter(dj, "pending", s.pending);
-		j["devices"].push_back(dj);
-		t.add({d.name, std::to_string(s.health), s.mode, std::to_string(s.pending),
-		       std::to_string(s.spare_free_percent()), ok ? "ok" : "DEGRADED"});
+		auto a = remap::assess_health(s, threshold);
+		attention |= a.verdict != remap::Verdict::ok;
+		j["devices"].push_back(remap::json_out::health_device(d, a));
+		t.add({d.name, std::to_string(a.health), s.mode, std::to_string(s.pending),
+		       std::to_string(s.spare_free_percent()), a.main_state, a.spare_state, state_word(a)});
+	}
+	for (const auto &p : absent) {
+		auto a = remap::assess_absent_pair(p);
+		attention |= a.verdict != remap::Verdict::ok;
+		j["devices"].push_back(remap::json_out::health_device(p, a));
+		t.add({p.name, std::to_string(a.health), "-", "-", "-", a.main_state, a.spare_state,
+		       state_word(a)});
 	}
 	if (o.json)
 		print_json(j);
 	else
 		std::cout << t.render();
-	return degraded ? kExitPartial : kExitOk;
+	return attention ? kExitPartial : kExitOk;
 }
 
 }  // namespace
@@ -400,7 +452,9 @@ void register_device_commands(CLI::App &app, Registry &reg)
 
 	auto ho = std::make_shared<HealthOptions>();
 	auto *health = app.add_subcommand(
-		"health", "Health of NAME (or every device); exit 3 if any is below the threshold or not rw");
+		"health",
+		"Health of NAME (or every device and bound pair); exit 3 if any is below the threshold, "
+		"not rw, or its main or spare failed or is missing");
 	health->add_option("NAME", ho->name, "Device-mapper name");
 	health->add_option("--threshold", ho->threshold,
 			   "Health below this is degraded (default: health_threshold of the remapd config, else 50)")

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "remap/alert_mail.hpp"
+#include "remap/bindings_file.hpp"
 #include "remap/discovery.hpp"
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
@@ -53,7 +54,7 @@ std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
 {
 	return {{"REMAPD_UUID", s.uuid},
 		{"REMAPD_MODE", s.mode},
-		{"REMAPD_HEALTH", std::to_string(s.health)},
+		{"REMAPD_HEALTH", std::to_string(remap::assess_health(s, 0).health)},
 		{"REMAPD_REMAPPED", std::to_string(s.remapped)},
 		{"REMAPD_PENDING", std::to_string(s.pending)},
 		{"REMAPD_UNREADABLE", std::to_string(s.unreadable)},
@@ -61,6 +62,7 @@ std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
 		{"REMAPD_FAILED_READS", std::to_string(s.failed_reads)},
 		{"REMAPD_WRITE_ERRORS", std::to_string(s.write_errors)},
 		{"REMAPD_MAIN_STATE", remap::main_state(s)},
+		{"REMAPD_SPARE_STATE", remap::spare_state_of(s)},
 		{"REMAPD_SPARE_FREE", std::to_string(s.spare_free)},
 		{"REMAPD_SPARE_BLOCKS", std::to_string(s.spare_blocks)},
 		{"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
@@ -228,10 +230,40 @@ bool Daemon::rescan()
 				  "so nothing mounts its stale file system (attach the spare: remapd assembles it then)";
 		spdlog::warn("{}", msg);
 		notify("spare_missing", m.name, msg,
-		       {{"REMAPD_MAIN", m.main_path}, {"REMAPD_UUID", m.pair_uuid}}, true);
+		       {{"REMAPD_MAIN", m.main_path},
+			{"REMAPD_UUID", m.pair_uuid},
+			{"REMAPD_MAIN_STATE", "ok"},
+			{"REMAPD_SPARE_STATE", "missing"}},
+		       true);
 	}
 	for (auto it = missing_reported_.begin(); it != missing_reported_.end();)
 		it = missing.count(*it) ? std::next(it) : missing_reported_.erase(it);
+	// A bound pair whose main is gone: a dead main at boot is an alert, not
+	// an info line.  Once per absence, like spare_missing.
+	std::set<std::string> mains_missing;
+	for (const auto &m : report.missing_mains) {
+		mains_missing.insert(m.pair_uuid);
+		if (!main_missing_reported_.insert(m.pair_uuid).second)
+			continue;
+		std::string msg =
+			m.spare_path.empty()
+				? m.name + ": neither the main nor the spare of pair " + m.pair_uuid +
+					  " is attached: not assembled (attach them: remapd assembles the pair then; "
+					  "to retire the pair, delete its line in " + remap::bindings_path() + ")"
+				: m.name + ": spare " + m.spare_path +
+					  " is attached but its main is not: not assembled (a dead or detached "
+					  "main; attach it: remapd assembles the pair then)";
+		spdlog::warn("{}", msg);
+		notify("main_missing", m.name, msg,
+		       {{"REMAPD_SPARE", m.spare_path},
+			{"REMAPD_UUID", m.pair_uuid},
+			{"REMAPD_MAIN_STATE", "missing"},
+			{"REMAPD_SPARE_STATE", m.spare_path.empty() ? "missing" : "ok"}},
+		       true);
+	}
+	for (auto it = main_missing_reported_.begin(); it != main_missing_reported_.end();)
+		it = mains_missing.count(*it) ? std::next(it) : main_missing_reported_.erase(it);
+	absent_ = remap::absent_pairs(report);
 	return clean;
 }
 
@@ -258,9 +290,15 @@ void Daemon::poll_devices()
 	}
 	counters_.last_poll_unix = unix_now();
 	auto alerts = alerts_.observe(samples, unix_now(), remap::AlertThresholds::from(cfg_));
-	unsigned int degraded = 0;
+	// Pairs that have become active since the last rescan are no longer absent.
+	std::set<std::string> active_uuids;
 	for (const auto &d : devices)
-		if (d.status.mode != "rw" || d.status.health < cfg_.health_threshold)
+		active_uuids.insert(d.status.uuid);
+	std::erase_if(absent_,
+		      [&](const remap::AbsentPair &p) { return active_uuids.count(p.pair_uuid) > 0; });
+	unsigned int degraded = static_cast<unsigned int>(absent_.size());
+	for (const auto &d : devices)
+		if (remap::assess_health(d.status, cfg_.health_threshold).verdict != remap::Verdict::ok)
 			degraded++;
 	for (const auto &a : alerts) {
 		counters_.alerts++;
@@ -274,8 +312,12 @@ void Daemon::poll_devices()
 				env = device_env(d.status);
 		notify(a.event, a.device, a.message, env, a.problem);
 	}
-	notify_status(std::to_string(devices.size()) + " device(s), " + std::to_string(degraded) +
-		      " degraded");
+	std::string status = std::to_string(devices.size()) + " device(s), " +
+			     std::to_string(degraded) + " degraded";
+	if (!absent_.empty())
+		status += " (" + std::to_string(absent_.size()) +
+			  " pair(s) not assembled: main or spare missing)";
+	notify_status(status);
 	write_metrics();
 }
 
@@ -287,7 +329,7 @@ void Daemon::write_metrics()
 	counters_.hook_failures = hooks_.failures();
 	try {
 		remap::write_file_atomically(cfg_.metrics_file,
-					     remap::render_metrics(last_samples_, counters_));
+					     remap::render_metrics(last_samples_, counters_, absent_));
 	} catch (const remap::Error &e) {
 		spdlog::error("metrics: {}", e.what());
 	}

@@ -8,10 +8,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "hook_runner.hpp"
 #include "remap/alert_policy.hpp"
 #include "remap/config.hpp"
+#include "remap/health_verdict.hpp"
 #include "remap/metrics.hpp"
 #include "remap/udev_handles.hpp"
 
@@ -64,6 +66,12 @@ private:
 	// Pair uuids reported as spare_missing, until the spare (or the pair's
 	// dm device) is back or the main goes away: said once per absence.
 	std::set<std::string> missing_reported_;
+	// Pair uuids reported as main_missing, likewise until the main (or the
+	// pair's dm device) is back.
+	std::set<std::string> main_missing_reported_;
+	// Bound pairs not assembled because their main or spare is not
+	// attached, as the last rescan found them: for STATUS= and the metrics.
+	std::vector<remap::AbsentPair> absent_;
 	// "major:minor" of every main and spare in use -> remap device name.
 	std::map<std::string, std::string> active_devts_;
 };

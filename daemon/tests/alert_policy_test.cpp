@@ -205,20 +205,47 @@ TEST(Alerts, DeviceFailedAndOk)
 {
 	DeviceAlertState st;
 	EXPECT_TRUE(st.observe("r0", counters(0, 0), 0, kT).empty());
+	// A failed main is health 0 (health_verdict.hpp): health_low comes
+	// with device_failed, as it comes with mode_changed to ro.
 	auto a = st.observe("r0", counters(0, 0, 0, "failed"), 60, kT);
-	ASSERT_EQ(events(a), std::vector<std::string>{"device_failed"});
-	EXPECT_TRUE(a[0].problem);
-	EXPECT_NE(a[0].message.find("main_state=failed"), std::string::npos) << a[0].message;
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_low", "device_failed"}));
+	EXPECT_TRUE(a[1].problem);
+	EXPECT_NE(a[1].message.find("main_state=failed"), std::string::npos) << a[1].message;
 	EXPECT_TRUE(st.observe("r0", counters(0, 0, 0, "failed"), 120, kT).empty());
 	a = st.observe("r0", counters(0, 0, 0, "ok"), 180, kT);
-	ASSERT_EQ(events(a), std::vector<std::string>{"device_ok"});
-	EXPECT_FALSE(a[0].problem);
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_ok", "device_ok"}));
+	EXPECT_FALSE(a[1].problem);
 	// An older kernel without main_state never fails.
 	DeviceAlertState old;
 	EXPECT_TRUE(old.observe("r0", counters(0, 0, 0, ""), 0, kT).empty());
 	DeviceAlertState first;
 	EXPECT_EQ(events(first.observe("r0", counters(0, 0, 0, "failed"), 0, kT)),
-		  std::vector<std::string>{"device_failed"});
+		  (std::vector<std::string>{"health_low", "device_failed"}));
+}
+
+// The kernel's score does not see main_state (include/dm-remap/health.h):
+// a dead main reported health=100 and raised no health_low.  The score
+// remapd alerts on puts the main's and the spare's state in.
+TEST(Alerts, HealthLowWhenTheMainFailsOrTheSpareCannotBeWritten)
+{
+	DeviceAlertState st;
+	auto a = st.observe("r0", counters(0, 0, 0, "failed"), 0, kT);
+	ASSERT_FALSE(a.empty());
+	EXPECT_EQ(a[0].event, "health_low");
+	EXPECT_EQ(a[0].message,
+		  "r0: health 0 (threshold 50, kernel score 100: main_state=failed spare_state=ok)");
+	EXPECT_EQ(events(st.observe("r0", counters(0, 0, 0, "ok"), 60, kT)),
+		  (std::vector<std::string>{"health_ok", "device_ok"}));
+
+	// meta_state=failed: every write fails until a reload; the kernel
+	// only caps mode ro at 30.
+	StatusInfo meta = status(30, 0, 900, "ro");
+	meta.unknown.emplace_back("main_state", "ok");
+	meta.unknown.emplace_back("meta_state", "failed");
+	DeviceAlertState ro;
+	a = ro.observe("r0", meta, 0, AlertThresholds{20, 0, 0});
+	EXPECT_EQ(events(a), (std::vector<std::string>{"health_low", "mode_changed"}));
+	EXPECT_NE(a[0].message.find("r0: health 0 (threshold 20"), std::string::npos) << a[0].message;
 }
 
 TEST(Alerts, UnreadableNewAndReadFailedOnEachGrowth)

@@ -32,7 +32,7 @@ remapd_devices 1
 # HELP remapd_last_poll_timestamp_seconds Unix time of the last status poll.
 # TYPE remapd_last_poll_timestamp_seconds gauge
 remapd_last_poll_timestamp_seconds 1700000000
-# HELP remapd_device_health Health score 0-100 (include/dm-remap/health.h).
+# HELP remapd_device_health Health score 0-100 (include/dm-remap/health.h), 0 while the main or the spare failed or is missing.
 # TYPE remapd_device_health gauge
 remapd_device_health{device="r\"0"} 30
 # HELP remapd_remapped_blocks Blocks currently served from the spare.
@@ -91,6 +91,17 @@ remapd_writes_total{device="r\"0"} 8
 remapd_device_mode{device="r\"0",mode="rw"} 0
 remapd_device_mode{device="r\"0",mode="ro"} 1
 remapd_device_mode{device="r\"0",mode="fail"} 0
+# HELP remapd_main_state 1 for the state of the device's main (ok, failed: fails everywhere, missing: not attached), 0 for the others.
+# TYPE remapd_main_state gauge
+remapd_main_state{device="r\"0",state="ok"} 0
+remapd_main_state{device="r\"0",state="failed"} 0
+remapd_main_state{device="r\"0",state="missing"} 0
+# HELP remapd_spare_state 1 for the state of the device's spare (ok, ro: no new remaps, failed: writes fail, missing: not attached), 0 for the others.
+# TYPE remapd_spare_state gauge
+remapd_spare_state{device="r\"0",state="ok"} 0
+remapd_spare_state{device="r\"0",state="ro"} 1
+remapd_spare_state{device="r\"0",state="failed"} 0
+remapd_spare_state{device="r\"0",state="missing"} 0
 # HELP remapd_hook_runs_total Notification hook runs started.
 # TYPE remapd_hook_runs_total counter
 remapd_hook_runs_total 2

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "remap/health_verdict.hpp"
+
 namespace remap {
 
 AlertThresholds AlertThresholds::from(const Config &c)
@@ -29,9 +31,16 @@ std::vector<Alert> DeviceAlertState::observe(const std::string &dev, const Statu
 		out.push_back({now_bad ? bad_event : ok_event, dev, msg, now_bad});
 	};
 
-	bool health_low = s.health < t.health_threshold;
+	// The score with the main's and the spare's state put in
+	// (health_verdict.hpp): a dead main is health 0, not the kernel's 100.
+	auto h = assess_health(s, t.health_threshold);
+	bool health_low = h.health < t.health_threshold;
+	std::string capped;
+	if (h.health != h.kernel_health)
+		capped = fmt::format(", kernel score {}: main_state={} spare_state={}", h.kernel_health,
+				     h.main_state, h.spare_state);
 	change(health_low_, health_low, "health_low", "health_ok",
-	       fmt::format("{}: health {} (threshold {})", dev, s.health, t.health_threshold));
+	       fmt::format("{}: health {} (threshold {}{})", dev, h.health, t.health_threshold, capped));
 
 	if (!history_.empty() && s.remapped < history_.back().second)
 		history_.clear();  // counter went back: device was recreated

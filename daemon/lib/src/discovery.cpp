@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -18,21 +19,22 @@ namespace remap {
 
 namespace {
 
-// The bound pairs whose main is attached without its spare (pairing.hpp).
-// Claim ids are computed only when the bindings file lists a pair.
-std::vector<MissingSpare> missing_spares(struct udev *udev, const std::vector<SpareCandidate> &spares,
-					 const std::vector<MainCandidate> &mains,
-					 const std::set<std::string> &active_uuids)
+// The bound pairs whose main is attached without its spare, and those
+// whose main is not attached (pairing.hpp).  Claim ids are computed only
+// when the bindings file lists a pair.
+void find_incomplete_pairs(struct udev *udev, const std::vector<SpareCandidate> &spares,
+			   const std::vector<MainCandidate> &mains,
+			   const std::set<std::string> &active_uuids, DiscoveryReport &r)
 {
 	BindingsParse b;
 	try {
 		b = load_bindings(bindings_path());
 	} catch (const Error &e) {
 		spdlog::debug("discovery: {}", e.what());
-		return {};
+		return;
 	}
 	if (b.entries.empty())
-		return {};
+		return;
 	std::map<std::string, std::string> claim_ids;
 	for (const auto &m : mains) {
 		try {
@@ -41,7 +43,8 @@ std::vector<MissingSpare> missing_spares(struct udev *udev, const std::vector<Sp
 			spdlog::debug("discovery: no claim id for {}: {}", m.path, e.what());
 		}
 	}
-	return find_missing_spares(b.entries, spares, claim_ids, active_uuids);
+	r.missing_spares = find_missing_spares(b.entries, spares, claim_ids, active_uuids);
+	r.missing_mains = find_missing_mains(b.entries, r.decisions, claim_ids, active_uuids);
 }
 
 }  // namespace
@@ -88,8 +91,20 @@ DiscoveryReport discover(struct udev *udev)
 					 b.logical_block_size});
 	}
 	r.decisions = decide_pairings(spares, mains, active_uuids);
-	r.missing_spares = missing_spares(udev, spares, mains, active_uuids);
+	find_incomplete_pairs(udev, spares, mains, active_uuids, r);
 	return r;
+}
+
+std::vector<AbsentPair> absent_pairs(const DiscoveryReport &r)
+{
+	std::vector<AbsentPair> out;
+	for (const auto &m : r.missing_spares)
+		out.push_back({m.name, m.pair_uuid, true, false});
+	for (const auto &m : r.missing_mains)
+		out.push_back({m.name, m.pair_uuid, false, !m.spare_path.empty()});
+	std::sort(out.begin(), out.end(),
+		  [](const AbsentPair &a, const AbsentPair &b) { return a.name < b.name; });
+	return out;
 }
 
 namespace {

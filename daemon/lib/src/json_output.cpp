@@ -231,4 +231,47 @@ json pairing(const PairingDecision &d)
 	return j;
 }
 
+namespace {
+
+void put_assessment(json &j, const HealthAssessment &a)
+{
+	j["main_state"] = a.main_state;
+	j["spare_state"] = a.spare_state;
+	j["verdict"] = verdict_name(a.verdict);
+	j["reasons"] = a.reasons;
+	j["ok"] = a.verdict == Verdict::ok;
+}
+
+}  // namespace
+
+json health_device(const RemapDevice &d, const HealthAssessment &a)
+{
+	const auto &s = d.status;
+	json j = {{"name", d.name},
+		  {"uuid", s.uuid},
+		  {"assembled", true},
+		  {"health", a.health},
+		  {"kernel_health", s.health},
+		  {"mode", s.mode},
+		  {"spare_free_percent", s.spare_free_percent()}};
+	put_counter(j, "pending", s.pending);
+	put_assessment(j, a);
+	return j;
+}
+
+json health_device(const AbsentPair &p, const HealthAssessment &a)
+{
+	json j = {{"name", p.name},
+		  {"uuid", p.pair_uuid},
+		  {"assembled", false},
+		  {"health", a.health},
+		  {"kernel_health", nullptr},
+		  {"mode", nullptr},
+		  {"pending", nullptr},
+		  {"pending_str", nullptr},
+		  {"spare_free_percent", nullptr}};
+	put_assessment(j, a);
+	return j;
+}
+
 }  // namespace remap::json_out

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <functional>
 
 namespace remap {
@@ -34,11 +35,13 @@ struct PerDevice {
 	const char *type;
 	const char *help;
 	std::function<std::uint64_t(const StatusInfo &)> value;
+	bool absent_too = false;  // also a line for each absent pair: its health, 0
 };
 
 }  // namespace
 
-std::string render_metrics(const std::vector<DeviceSample> &devices, const DaemonCounters &d)
+std::string render_metrics(const std::vector<DeviceSample> &devices, const DaemonCounters &d,
+			   const std::vector<AbsentPair> &absent)
 {
 	std::string out;
 	header(out, "remapd_up", "gauge", "1 while remapd is running.");
@@ -50,8 +53,9 @@ std::string render_metrics(const std::vector<DeviceSample> &devices, const Daemo
 	out += fmt::format("remapd_last_poll_timestamp_seconds {}\n", d.last_poll_unix);
 
 	static const std::vector<PerDevice> per_device = {
-		{"remapd_device_health", "gauge", "Health score 0-100 (include/dm-remap/health.h).",
-		 [](const StatusInfo &s) { return s.health; }},
+		{"remapd_device_health", "gauge",
+		 "Health score 0-100 (include/dm-remap/health.h), 0 while the main or the spare failed or is missing.",
+		 [](const StatusInfo &s) { return assess_health(s, 0).health; }, true},
 		{"remapd_remapped_blocks", "gauge", "Blocks currently served from the spare.",
 		 [](const StatusInfo &s) { return s.remapped; }},
 		{"remapd_pending_blocks", "gauge", "Unreadable blocks waiting for a write.",
@@ -94,6 +98,10 @@ std::string render_metrics(const std::vector<DeviceSample> &devices, const Daemo
 		for (const auto &dev : devices)
 			out += fmt::format("{}{{device=\"{}\"}} {}\n", m.name,
 					   escape_label_value(dev.name), m.value(dev.status));
+		if (m.absent_too)
+			for (const auto &p : absent)
+				out += fmt::format("{}{{device=\"{}\"}} {}\n", m.name,
+						   escape_label_value(p.name), assess_absent_pair(p).health);
 	}
 	header(out, "remapd_device_mode", "gauge",
 	       "1 for the device's current mode (rw, ro, fail), 0 for the others.");
@@ -102,6 +110,28 @@ std::string render_metrics(const std::vector<DeviceSample> &devices, const Daemo
 			out += fmt::format("remapd_device_mode{{device=\"{}\",mode=\"{}\"}} {}\n",
 					   escape_label_value(dev.name), mode,
 					   dev.status.mode == mode ? 1 : 0);
+	// One-hot like remapd_device_mode; a state outside the list (a module
+	// without main_state: unknown) has every line 0.
+	auto one_hot = [&](const char *name, const auto &states, const std::string &device,
+			   const std::string &state) {
+		for (const char *st : states)
+			out += fmt::format("{}{{device=\"{}\",state=\"{}\"}} {}\n", name,
+					   escape_label_value(device), st, state == st ? 1 : 0);
+	};
+	static constexpr std::array<const char *, 3> kMainStates = {"ok", "failed", "missing"};
+	static constexpr std::array<const char *, 4> kSpareStates = {"ok", "ro", "failed", "missing"};
+	header(out, "remapd_main_state", "gauge",
+	       "1 for the state of the device's main (ok, failed: fails everywhere, missing: not attached), 0 for the others.");
+	for (const auto &dev : devices)
+		one_hot("remapd_main_state", kMainStates, dev.name, main_state_of(dev.status));
+	for (const auto &p : absent)
+		one_hot("remapd_main_state", kMainStates, p.name, assess_absent_pair(p).main_state);
+	header(out, "remapd_spare_state", "gauge",
+	       "1 for the state of the device's spare (ok, ro: no new remaps, failed: writes fail, missing: not attached), 0 for the others.");
+	for (const auto &dev : devices)
+		one_hot("remapd_spare_state", kSpareStates, dev.name, spare_state_of(dev.status));
+	for (const auto &p : absent)
+		one_hot("remapd_spare_state", kSpareStates, p.name, assess_absent_pair(p).spare_state);
 
 	header(out, "remapd_hook_runs_total", "counter", "Notification hook runs started.");
 	out += fmt::format("remapd_hook_runs_total {}\n", d.hook_runs);

@@ -175,4 +175,29 @@ std::vector<MissingSpare> find_missing_spares(const std::vector<Binding> &bindin
 	return out;
 }
 
+std::vector<MissingMain> find_missing_mains(const std::vector<Binding> &bindings,
+					    const std::vector<PairingDecision> &decisions,
+					    const std::map<std::string, std::string> &main_claim_ids,
+					    const std::set<std::string> &active_uuids)
+{
+	std::vector<MissingMain> out;
+	for (const auto &b : bindings) {
+		if (active_uuids.count(b.pair_uuid))
+			continue;
+		auto d = std::find_if(decisions.begin(), decisions.end(), [&](const PairingDecision &x) {
+			return x.spare.pair_uuid == b.pair_uuid;
+		});
+		if (d != decisions.end()) {
+			if (d->outcome == PairingOutcome::main_missing)
+				out.push_back({b.name, b.pair_uuid, d->spare.path});
+			continue;
+		}
+		bool main_attached = std::any_of(main_claim_ids.begin(), main_claim_ids.end(),
+						 [&](const auto &m) { return m.second == b.main_id; });
+		if (!main_attached)
+			out.push_back({b.name, b.pair_uuid, ""});
+	}
+	return out;
+}
+
 }  // namespace remap

@@ -41,12 +41,26 @@ unsigned int StatusInfo::spare_free_percent() const
 	return static_cast<unsigned int>(static_cast<u128>(free) * 100 / spare_blocks);
 }
 
-std::string main_state(const StatusInfo &s)
+namespace {
+
+std::string unknown_value(const StatusInfo &s, std::string_view key)
 {
 	for (const auto &[k, v] : s.unknown)
-		if (k == "main_state")
+		if (k == key)
 			return v;
 	return "";
+}
+
+}  // namespace
+
+std::string main_state(const StatusInfo &s)
+{
+	return unknown_value(s, "main_state");
+}
+
+std::string meta_state(const StatusInfo &s)
+{
+	return unknown_value(s, "meta_state");
 }
 
 bool is_uuid_text(std::string_view t)

@@ -3,7 +3,11 @@
 // that stays unhealthy produces one alert, not one per poll.  A device seen
 // for the first time in a bad state alerts once.
 //
-//   health_low / health_ok          health < health_threshold
+//   health_low / health_ok          health < health_threshold, health being
+//                                   the kernel's score with the main's and
+//                                   the spare's state put in
+//                                   (health_verdict.hpp: 0 while
+//                                   main_state=failed)
 //   remap_rate_high / remap_rate_ok remapped grew by more than
 //                                   remap_rate_threshold blocks within the
 //                                   last hour (0 disables)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "remap/block_device.hpp"
+#include "remap/health_verdict.hpp"
 #include "remap/pairing.hpp"
 #include "remap/remap_device.hpp"
 
@@ -25,9 +26,13 @@ struct DiscoveryReport {
 	std::vector<PairingDecision> decisions;
 	std::vector<std::string> problems;  // devices that could not be read, corrupt spares
 	std::vector<MissingSpare> missing_spares;  // bound mains attached without their spare
+	std::vector<MissingMain> missing_mains;    // bound pairs whose main is not attached
 };
 
 DiscoveryReport discover(struct udev *udev);
+
+// The pairs of R.missing_spares and R.missing_mains, for health and metrics.
+std::vector<AbsentPair> absent_pairs(const DiscoveryReport &r);
 
 struct AssemblyResult {
 	std::string name;

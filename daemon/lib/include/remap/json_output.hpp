@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "remap/extent_list.hpp"
+#include "remap/health_verdict.hpp"
 #include "remap/pairing.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/scan_progress.hpp"
@@ -52,5 +53,12 @@ json extents(const std::vector<ExtentLine> &list);
 json metadata(const DecodedMeta &m, bool with_extents);
 json spare_scan(const SpareScan &scan, bool with_extents);
 json pairing(const PairingDecision &d);
+// A device of `remapctl health`: {"name", "uuid", "assembled", "health"
+// (the score with the states put in), "kernel_health", "mode", "pending",
+// "pending_str", "spare_free_percent", "main_state", "spare_state",
+// "verdict", "reasons", "ok"}; for a pair not assembled (main or spare
+// missing) kernel_health, mode, pending and spare_free_percent are null.
+json health_device(const RemapDevice &d, const HealthAssessment &a);
+json health_device(const AbsentPair &p, const HealthAssessment &a);
 
 }  // namespace remap::json_out

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "remap/health_verdict.hpp"
 #include "remap/status_info.hpp"
 
 namespace remap {
@@ -26,7 +27,12 @@ struct DaemonCounters {
 	std::int64_t last_poll_unix = 0;
 };
 
-std::string render_metrics(const std::vector<DeviceSample> &devices, const DaemonCounters &daemon);
+// ABSENT: the bound pairs not assembled because their main or spare is not
+// attached.  They appear (under their binding's name) only in
+// remapd_device_health (0) and the state metrics (missing), so an alert on
+// either fires for a dead main too.
+std::string render_metrics(const std::vector<DeviceSample> &devices, const DaemonCounters &daemon,
+			   const std::vector<AbsentPair> &absent = {});
 
 // Escapes \, " and newline for a label value.
 std::string escape_label_value(const std::string &v);

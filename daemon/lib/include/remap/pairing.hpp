@@ -91,4 +91,27 @@ std::vector<MissingSpare> find_missing_spares(const std::vector<Binding> &bindin
 					      const std::map<std::string, std::string> &main_claim_ids,
 					      const std::set<std::string> &active_uuids);
 
+// A pair the bindings file knows whose main is not attached and whose dm
+// device is not active: remapd says so once (event main_missing), since a
+// main that is gone at boot is a dead main, not a healthy one.
+struct MissingMain {
+	std::string name;
+	std::string pair_uuid;
+	std::string spare_path;  // "" if the spare is not attached either
+};
+
+// One entry per binding, in the bindings' order, whose pair uuid is not in
+// ACTIVE_UUIDS and
+//  - whose spare is in DECISIONS with the outcome main_missing (no device
+//    has the recorded fingerprint or geometry), or
+//  - whose spare is not in DECISIONS and whose main id is none of
+//    MAIN_CLAIM_IDS (neither disk is attached).
+// A spare with any other outcome is not listed (a match is assembled, a
+// refusal is reported as pair_refused); nor is a main attached without its
+// spare (find_missing_spares).
+std::vector<MissingMain> find_missing_mains(const std::vector<Binding> &bindings,
+					    const std::vector<PairingDecision> &decisions,
+					    const std::map<std::string, std::string> &main_claim_ids,
+					    const std::set<std::string> &active_uuids);
+
 }  // namespace remap

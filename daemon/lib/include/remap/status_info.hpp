@@ -53,6 +53,10 @@ const std::vector<StatusCounter> &status_counters();
 // The main_state token ("ok" or "failed"; "" from a kernel without it).
 std::string main_state(const StatusInfo &s);
 
+// The meta_state token ("ok" or "failed": a commit wrote no metadata copy;
+// "" from a kernel without it).
+std::string meta_state(const StatusInfo &s);
+
 // Throws ParseError naming the offending token or the missing key.
 StatusInfo parse_status_line(std::string_view line);
 
