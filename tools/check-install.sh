@@ -5,7 +5,8 @@
 #     the completion, the initramfs hook and script, the docs are there;
 #   - every /.../sbin/remap* path the unit, the rule and the initramfs
 #     scripts run is an installed executable (whatever the prefix);
-#   - every man page the unit's Documentation= names is installed;
+#   - every man page the unit's Documentation= names is installed, and
+#     every man page's footer (.TH) names the release in VERSION;
 #   - after the uninstall no file is left.
 # Usage: tools/check-install.sh BUILD_DIR
 # Registered as the ctest `install_tree` (daemon/tests/CMakeLists.txt).
@@ -31,6 +32,17 @@ for f in sbin/remapctl sbin/remapd system/remapd.service system-preset/80-dm-rem
 done
 for f in $(find_one initramfs-tools/hooks/dm-remap-v4) $(find_one initramfs-tools/scripts/local-block/dm-remap-v4); do
     [[ -x $f ]] || problem "$f is not executable"
+done
+
+# Each man page's footer names the release: the sources say "dm-remap v4",
+# the installed copies "dm-remap <VERSION>" (daemon/CMakeLists.txt).
+version=$(cat "$repo/VERSION")
+for f in man8/remapctl.8 man8/remapd.8 man5/remapd.conf.5 man4/dm-remap-v4.4; do
+    page=$(find_one "$f")
+    [[ -n $page ]] || continue
+    th=$(grep -m 1 '^\.TH ' "$page")
+    [[ $th == *"\"dm-remap $version\""* ]] ||
+        problem "$f: the footer does not name release $version: $th"
 done
 
 unit=$(find_one system/remapd.service)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The man pages in docs/man/ render without any mandoc message (style level
 # included) and without groff warnings, and document every subcommand and
-# option that `remapctl --help` (recursively) and `remapd --help` print.
+# option that `remapctl --help` (recursively) and `remapd --help` print,
+# every status token the kernel prints (dm-remap-v4(4)), and every metric
+# and hook variable remapd writes (remapd(8)).
 # Usage: tools/check-man-pages.sh REMAPCTL REMAPD [MAN_DIR]
 # Registered as the ctest `man_pages` (daemon/CMakeLists.txt).
 # Prints one line per problem; exit 0 when there is none.
@@ -63,6 +65,26 @@ check_tool() {
         esac
     done < <(help_items <<<"$help")
 }
+
+# names_in PAGE WHAT NAME...: every NAME appears in the rendered PAGE.
+names_in() {
+    local page=$1 what=$2 text name
+    shift 2
+    text=$(render "$man/$page")
+    [[ $# -ge 5 ]] || problem "$page: only $# ${what}s found in the sources: pattern broken?"
+    for name in "$@"; do
+        grep -qw -- "$name" <<<"$text" || problem "$page: $what $name is not in the man page"
+    done
+}
+# The status tokens the kernel prints (STATUSTYPE_INFO in dmr_status), the
+# metrics remapd writes and the hook variables it sets.
+src=$(cd "$(dirname "$0")/.." && pwd)
+names_in dm-remap-v4.4 "status token" $(sed -n '/case STATUSTYPE_INFO:/,/case STATUSTYPE_TABLE:/p' \
+    "$src/kernel/dmr-target.c" | grep -oE '[a-z_0-9]+=%' | tr -d '=%' | sort -u)
+names_in remapd.8 metric $(grep -rhoE '"remapd_[a-z0-9_]+' "$src/daemon/lib/src" "$src/daemon/remapd" |
+    tr -d '"' | sort -u)
+names_in remapd.8 "hook variable" $(grep -rhoE '"REMAPD_[A-Z_]+"' "$src/daemon/lib/src" "$src/daemon/remapd" |
+    tr -d '"' | sort -u)
 
 n_items=$( { "$remapctl" --help; "$remapd" --help; } | help_items | wc -l)
 [[ $n_items -ge 10 ]] || problem "only $n_items items found in the --help output: parser broken?"
