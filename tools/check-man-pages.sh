@@ -3,7 +3,8 @@
 # included) and without groff warnings, and document every subcommand and
 # option that `remapctl --help` (recursively) and `remapd --help` print,
 # every status token the kernel prints (dm-remap-v4(4)), and every metric
-# and hook variable remapd writes (remapd(8)).
+# and hook variable remapd writes (remapd(8); the variables also in
+# daemon/remapd.conf.example).
 # Usage: tools/check-man-pages.sh REMAPCTL REMAPD [MAN_DIR]
 # Registered as the ctest `man_pages` (daemon/CMakeLists.txt).
 # Prints one line per problem; exit 0 when there is none.
@@ -79,12 +80,20 @@ names_in() {
 # The status tokens the kernel prints (STATUSTYPE_INFO in dmr_status), the
 # metrics remapd writes and the hook variables it sets.
 src=$(cd "$(dirname "$0")/.." && pwd)
-names_in dm-remap-v4.4 "status token" $(sed -n '/case STATUSTYPE_INFO:/,/case STATUSTYPE_TABLE:/p' \
-    "$src/kernel/dmr-target.c" | grep -oE '[a-z_0-9]+=%' | tr -d '=%' | sort -u)
-names_in remapd.8 metric $(grep -rhoE '"remapd_[a-z0-9_]+' "$src/daemon/lib/src" "$src/daemon/remapd" |
+mapfile -t tokens < <(sed -n '/case STATUSTYPE_INFO:/,/case STATUSTYPE_TABLE:/p' "$src/kernel/dmr-target.c" |
+    grep -oE '[a-z_0-9]+=%' | tr -d '=%' | sort -u)
+mapfile -t metrics < <(grep -rhoE '"remapd_[a-z0-9_]+' "$src/daemon/lib/src" "$src/daemon/remapd" |
     tr -d '"' | sort -u)
-names_in remapd.8 "hook variable" $(grep -rhoE '"REMAPD_[A-Z_]+"' "$src/daemon/lib/src" "$src/daemon/remapd" |
+mapfile -t hook_vars < <(grep -rhoE '"REMAPD_[A-Z_]+"' "$src/daemon/lib/src" "$src/daemon/remapd" |
     tr -d '"' | sort -u)
+names_in dm-remap-v4.4 "status token" "${tokens[@]}"
+names_in remapd.8 metric "${metrics[@]}"
+names_in remapd.8 "hook variable" "${hook_vars[@]}"
+# The annotated example config lists them too (its hook key).
+for v in "${hook_vars[@]}"; do
+    grep -qw -- "$v" "$src/daemon/remapd.conf.example" ||
+        problem "daemon/remapd.conf.example: hook variable $v is not listed"
+done
 
 n_items=$( { "$remapctl" --help; "$remapd" --help; } | help_items | wc -l)
 [[ $n_items -ge 10 ]] || problem "only $n_items items found in the --help output: parser broken?"
