@@ -142,12 +142,6 @@ static int dmr_to_extent(struct dmr_dev *d, const struct dmr_extent *e,
 	u64 lblock = dmr_block(d, io->lsector);
 
 	io->iter = bio->bi_iter;
-	if (op == REQ_OP_DISCARD) {
-		/* Never discard the old (bad) location; keep the spare copy. */
-		io->done = true;
-		bio_endio(bio);
-		return DM_MAPIO_SUBMITTED;
-	}
 	if (e->flags & DMR_EXT_PENDING) {
 		if (op == REQ_OP_READ)
 			return dmr_to_main(d, bio, io);
@@ -186,6 +180,22 @@ static noinline int dmr_map_near_extent(struct dmr_dev *d, const struct dmr_tabl
 	u64 lblock = dmr_block(d, io->lsector);
 	u32 i = dmr_ext_find(t->ext, t->nr, lblock);
 
+	/*
+	 * dm core does not allow dm_accept_partial_bio() on a discard or a
+	 * write-zeroes bio (it sends them through __send_duplicate_bios()),
+	 * so one that touches an extent is not cut here: the worker walks it
+	 * run by run (dmr_handle_discard, dmr_handle_write).
+	 */
+	if (unlikely(bio_op(bio) == REQ_OP_DISCARD || bio_op(bio) == REQ_OP_WRITE_ZEROES)) {
+		u64 last = dmr_block(d, io->lsector + bio_sectors(bio) - 1);
+
+		if (i < t->nr && t->ext[i].lblock <= last) {
+			io->iter = bio->bi_iter;	/* the worker starts from it */
+			dmr_defer_bio(d, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		return dmr_to_main(d, bio, io);
+	}
 	if (i < t->nr && t->ext[i].lblock <= lblock) {
 		sector_t end = dmr_block_sector(d, dmr_ext_end(&t->ext[i]));
 
@@ -612,7 +622,8 @@ static blk_status_t dmr_write_spare(struct dmr_dev *d, struct bio *bio, struct d
  * durable: a write sent to it then waits for the next commit (need_gen)
  * like the write that staged it.  (dirty may come from something else,
  * a scanner counter: the write then waits for a commit that runs anyway,
- * and fails only if that commit fails, when every write fails.)
+ * and fails only if that commit fails, when every write fails.)  io is
+ * NULL for a discard, which stages nothing and needs no commit.
  */
 static sector_t dmr_lookup_run(struct dmr_dev *d, struct dmr_io *io, sector_t pos,
 			       sector_t end, struct dmr_extent *e, bool *mapped)
@@ -629,7 +640,7 @@ static sector_t dmr_lookup_run(struct dmr_dev *d, struct dmr_io *io, sector_t po
 	if (*mapped) {
 		*e = ext[i];
 		run_end = min_t(sector_t, end, dmr_block_sector(d, dmr_ext_end(e)));
-		if (d->dirty && !(e->flags & DMR_EXT_PENDING))
+		if (io && d->dirty && !(e->flags & DMR_EXT_PENDING))
 			io->need_gen = max(io->need_gen, d->commit_gen + 1);
 	} else if (i < n) {
 		run_end = min_t(sector_t, end, dmr_block_sector(d, ext[i].lblock));
@@ -661,6 +672,32 @@ static blk_status_t dmr_handle_write(struct dmr_dev *d, struct bio *bio, struct 
 			st = dmr_write_new_remap(d, bio, io, pos, run_end - pos);
 		else
 			st = dmr_write_pending_main(d, bio, io, pos, run_end - pos);
+		pos = run_end;
+	}
+	return st;
+}
+
+/*
+ * A discard that touches an extent (dmr_map_near_extent): the unmapped runs
+ * are discarded on main.  The remapped runs are left alone: their spare
+ * blocks stay allocated and keep their data (a later read returns it), and
+ * the bad location on main is never used again, so discarding it would
+ * gain nothing.  A pending run is left alone too: it stays pending until
+ * it is written.  Nothing is staged, so no commit is needed.
+ */
+static blk_status_t dmr_handle_discard(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
+{
+	sector_t pos = io->lsector, end = pos + bio_sectors(bio);
+	blk_status_t st = BLK_STS_OK;
+
+	while (pos < end && !st) {
+		struct dmr_extent e;
+		bool mapped;
+		sector_t run_end = dmr_lookup_run(d, NULL, pos, end, &e, &mapped);
+
+		if (!mapped)
+			st = dmr_clone_io(d, bio, io, pos, run_end - pos, d->main_dev->bdev,
+					  pos, REQ_OP_DISCARD);
 		pos = run_end;
 	}
 	return st;
@@ -807,7 +844,10 @@ void dmr_worker(struct work_struct *work)
 		} else {
 			if (!dmr_main_enter(d, bio, io))
 				continue;	/* parked behind a block move */
-			bio->bi_status = dmr_handle_write(d, bio, io);
+			if (bio_op(bio) == REQ_OP_DISCARD)
+				bio->bi_status = dmr_handle_discard(d, bio, io);
+			else
+				bio->bi_status = dmr_handle_write(d, bio, io);
 			dmr_main_exit(d);
 		}
 		if (bio->bi_status && bio_op(bio) == REQ_OP_READ)

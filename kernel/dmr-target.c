@@ -532,6 +532,12 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 
 	ti->num_flush_bios = 2;
 	ti->num_discard_bios = 1;
+	/*
+	 * Discards go to main only (dmr_handle_discard), so main alone decides
+	 * whether the device takes them: without this, dm core would also
+	 * require the spare to support discard (an SSD main, an HDD spare).
+	 */
+	ti->discards_supported = bdev_max_discard_sectors(d->main_dev->bdev) != 0;
 	ti->num_write_zeroes_bios = 1;
 	ti->per_io_data_size = sizeof(struct dmr_io);
 	return 0;
