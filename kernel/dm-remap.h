@@ -18,6 +18,8 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
+#include <linux/percpu-refcount.h>
+#include <linux/completion.h>
 #include <linux/rcupdate.h>
 #include <linux/xarray.h>
 #include <linux/kobject.h>
@@ -36,6 +38,12 @@
 #define DMR_VERSION_STRING \
 	__stringify(DMR_VERSION_MAJOR.DMR_VERSION_MINOR.DMR_VERSION_PATCH)
 #define DMR_DEFAULT_READ_RETRIES 2
+/* A write probe of main every this many write-error remaps (dmr_main_refuses_writes). */
+#define DMR_WRITE_PROBE_EVERY 32
+/* Blocks a write probe tries; at least two must refuse the write. */
+#define DMR_WRITE_PROBES 4
+/* While main refuses writes, probe again at most this often (seconds). */
+#define DMR_WRITE_PROBE_SECS 5
 #define DMR_MAX_READ_RETRIES 10
 
 /*
@@ -61,7 +69,7 @@ struct dmr_pcpu {
 	u64 reads;
 	u64 writes;
 	u64 spare_ios;		/* bios sent to the spare */
-	long inflight[2];	/* writes to main, per epoch (see dmr_quiesce) */
+	u64 writes_ok;		/* writes ->map sent to main that worked */
 };
 
 /* Counters updated only on the (rare) error paths. */
@@ -161,9 +169,22 @@ struct dmr_dev {
 	struct mutex move_lock;
 	int moving;
 	u64 move_start, move_end;
-	int epoch;
-	int main_failed;		/* main errors everywhere: see dmr_main_failing() */
+	int epoch;			/* the write epoch ->map counts new writes in */
+	struct dmr_epoch {
+		/* writes ->map sent to main in this epoch and not yet ended */
+		struct percpu_ref writes;
+		struct completion drained;	/* the last of them ended */
+	} ep[2];
+	int main_failed;		/* DMR_MAIN_*: see dmr_main_failing() */
 	unsigned long main_probe_next;	/* jiffies: no new probe before */
+	/*
+	 * Blocks remapped for write errors with no write working on main in
+	 * between, and the sum of writes_ok when that was last seen (worker
+	 * only; see dmr_main_refuses_writes()).
+	 */
+	unsigned int wfail_count;
+	u64 wfail_ok_seen;
+	unsigned long main_wprobe_next;	/* jiffies: see dmr_main_refuses_writes() */
 	/* Blocks [wk_start, wk_end) the worker is writing, if wk_busy (under lock). */
 	bool wk_busy;
 	u64 wk_start, wk_end;
@@ -232,6 +253,15 @@ struct dmr_io {
 
 enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };
 
+/*
+ * d->main_failed: DMR_MAIN_FAILED, main fails reads everywhere (a dead
+ * device or path: every error is passed up); DMR_MAIN_RO, main still reads
+ * but refuses every write (write errors are passed up, nothing more goes
+ * to the spare).  Any I/O that works on main ends FAILED, only a write
+ * that works ends RO.
+ */
+enum { DMR_MAIN_OK = 0, DMR_MAIN_FAILED = 1, DMR_MAIN_RO = 2 };
+
 static inline u64 dmr_block(const struct dmr_dev *d, sector_t s)
 {
 	return s >> d->block_shift;
@@ -299,6 +329,7 @@ int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 		void *buf, unsigned int len, blk_opf_t opf);
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out);
 void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
+void dmr_epoch_drained(struct percpu_ref *ref);
 bool dmr_media_errno(int r);
 bool dmr_main_failing(struct dmr_dev *d, u64 lblock);
 

@@ -30,7 +30,6 @@
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/highmem.h>
-#include <linux/delay.h>
 #include <linux/sched/mm.h>
 
 #include "dm-remap.h"
@@ -124,7 +123,7 @@ static __always_inline int dmr_to_main(struct dmr_dev *d, struct bio *bio, struc
 			return DM_MAPIO_SUBMITTED;
 		}
 		io->epoch = epoch;
-		this_cpu_inc(d->pcpu->inflight[epoch]);
+		percpu_ref_get(&d->ep[epoch].writes);
 		this_cpu_inc(d->pcpu->writes);
 	} else if (bio_op(bio) == REQ_OP_READ) {
 		this_cpu_inc(d->pcpu->reads);
@@ -266,12 +265,19 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	return r;
 }
 
-/* The main device answered: it has not failed (again). */
-static void dmr_main_ok(struct dmr_dev *d)
+/*
+ * The main device answered: it has not failed (again).  A read that works
+ * says nothing about a main that refuses writes (DMR_MAIN_RO).
+ */
+static void dmr_main_ok(struct dmr_dev *d, bool write)
 {
-	if (unlikely(READ_ONCE(d->main_failed)) && xchg(&d->main_failed, 0) &&
-	    dmr_log_allowed(d))
-		DMINFO("%s: main device %s responds again", dmr_name(d), d->main_dev->name);
+	int old = READ_ONCE(d->main_failed);
+
+	if (likely(old == DMR_MAIN_OK) || (old == DMR_MAIN_RO && !write))
+		return;
+	if (cmpxchg(&d->main_failed, old, DMR_MAIN_OK) == old && dmr_log_allowed(d))
+		DMINFO("%s: main device %s %s again", dmr_name(d), d->main_dev->name,
+		       old == DMR_MAIN_RO ? "takes writes" : "responds");
 }
 
 static noinline int dmr_end_io_bio(struct dmr_dev *d, struct bio *bio, blk_status_t *error)
@@ -282,10 +288,10 @@ static noinline int dmr_end_io_bio(struct dmr_dev *d, struct bio *bio, blk_statu
 	if (io->done || !io->where)
 		return DM_ENDIO_DONE;
 	if (io->where == DMR_TO_MAIN && op_is_write(op) && op != REQ_OP_DISCARD)
-		this_cpu_dec(d->pcpu->inflight[io->epoch]);
+		percpu_ref_put(&d->ep[io->epoch].writes);
 	if (likely(!*error)) {
 		if (unlikely(READ_ONCE(d->main_failed)) && io->where == DMR_TO_MAIN)
-			dmr_main_ok(d);
+			dmr_main_ok(d, op_is_write(op));
 		return DM_ENDIO_DONE;
 	}
 
@@ -324,7 +330,8 @@ static noinline int dmr_end_io_write_ok(struct dmr_dev *d, struct bio *bio,
 	struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
 
 	if (bio_op(bio) == REQ_OP_WRITE && io->where == DMR_TO_MAIN && !io->done) {
-		this_cpu_dec(d->pcpu->inflight[io->epoch]);	/* it leaves its epoch */
+		percpu_ref_put(&d->ep[io->epoch].writes);	/* it leaves its epoch */
+		this_cpu_inc(d->pcpu->writes_ok);
 		return DM_ENDIO_DONE;
 	}
 	return dmr_end_io_bio(d, bio, error);
@@ -418,7 +425,7 @@ bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 	bool alive = false;
 	void *buf;
 
-	if (READ_ONCE(d->main_failed) &&
+	if (READ_ONCE(d->main_failed) == DMR_MAIN_FAILED &&
 	    time_before(jiffies, READ_ONCE(d->main_probe_next)))
 		return true;
 	if (nblocks < 4)
@@ -435,11 +442,11 @@ bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 	}
 	kfree(buf);
 	if (alive) {
-		dmr_main_ok(d);
+		dmr_main_ok(d, false);
 		return false;
 	}
 	WRITE_ONCE(d->main_probe_next, jiffies + HZ);
-	if (!xchg(&d->main_failed, 1)) {
+	if (xchg(&d->main_failed, DMR_MAIN_FAILED) != DMR_MAIN_FAILED) {
 		if (dmr_log_allowed(d))
 			DMERR("%s: main device %s fails everywhere (sector %llu and two probe reads): passing errors up, not using the spare",
 			      dmr_name(d), d->main_dev->name,
@@ -507,6 +514,8 @@ fail:
 	return BLK_STS_IOERR;
 }
 
+static bool dmr_main_refuses_writes(struct dmr_dev *d, u64 lblock);
+
 /* Bisect a failed write on main down to the blocks that fail; remap those. */
 static blk_status_t dmr_write_bisect(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
 				     sector_t pos, sector_t len)
@@ -515,8 +524,11 @@ static blk_status_t dmr_write_bisect(struct dmr_dev *d, struct bio *bio, struct 
 	blk_status_t st;
 	unsigned int i;
 
-	if (len <= (1u << d->block_shift))
+	if (len <= (1u << d->block_shift)) {
+		if (dmr_main_refuses_writes(d, dmr_block(d, pos)))
+			return BLK_STS_IOERR;
 		return dmr_write_new_remap(d, bio, io, pos, len);
+	}
 	half = dmr_block_sector(d, dmr_block(d, len) / 2);
 	part[0][0] = pos;
 	part[0][1] = half;
@@ -525,7 +537,10 @@ static blk_status_t dmr_write_bisect(struct dmr_dev *d, struct bio *bio, struct 
 	for (i = 0; i < 2; i++) {
 		st = dmr_clone_io(d, bio, io, part[i][0], part[i][1], d->main_dev->bdev,
 				  part[i][0], dmr_write_opf(bio, io));
-		if (st && dmr_media_error(st))
+		if (!st)
+			d->wfail_count = 0;	/* main takes writes */
+		/* Stop trying halves once main turned out to refuse writes. */
+		if (st && dmr_media_error(st) && READ_ONCE(d->main_failed) != DMR_MAIN_RO)
 			st = dmr_write_bisect(d, bio, io, part[i][0], part[i][1]);
 		if (st)
 			return st;
@@ -545,10 +560,13 @@ static blk_status_t dmr_write_main(struct dmr_dev *d, struct bio *bio, struct dm
 
 	st = dmr_clone_io(d, bio, io, pos, len, d->main_dev->bdev, pos, dmr_write_opf(bio, io));
 	if (!st) {
-		dmr_main_ok(d);
+		d->wfail_count = 0;
+		dmr_main_ok(d, true);
 		return BLK_STS_OK;
 	}
 	if (!dmr_media_error(st) || !dmr_auto_remap(d) || dmr_main_failing(d, dmr_block(d, pos)))
+		return st;
+	if (READ_ONCE(d->main_failed) == DMR_MAIN_RO && dmr_main_refuses_writes(d, dmr_block(d, pos)))
 		return st;
 	return dmr_write_bisect(d, bio, io, pos, len);
 }
@@ -756,13 +774,14 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
 	unsigned int i;
 	blk_status_t st;
 
-	if (READ_ONCE(d->main_failed) && dmr_main_failing(d, dmr_block(d, io->lsector)))
+	if (READ_ONCE(d->main_failed) == DMR_MAIN_FAILED &&
+	    dmr_main_failing(d, dmr_block(d, io->lsector)))
 		return orig ? orig : BLK_STS_IOERR;	/* no retries on a failed device */
 	for (i = 0; i < d->read_retries; i++) {
 		st = dmr_clone_io(d, bio, io, io->lsector, len, d->main_dev->bdev,
 				  io->lsector, REQ_OP_READ | REQ_SYNC);
 		if (!st) {
-			dmr_main_ok(d);
+			dmr_main_ok(d, false);
 			return BLK_STS_OK;
 		}
 		if (!dmr_media_error(st))
@@ -882,6 +901,12 @@ void dmr_worker(struct work_struct *work)
 	}
 }
 
+/* percpu_ref release: the last write of a killed epoch ended (any context). */
+void dmr_epoch_drained(struct percpu_ref *ref)
+{
+	complete(&container_of(ref, struct dmr_epoch, writes)->drained);
+}
+
 /*
  * Hold writes to [start, end) blocks and wait until no write issued before
  * the hold is still in flight to the main device: those from ->map (any
@@ -901,17 +926,18 @@ static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
 	spin_unlock_irq(&d->lock);
 	smp_wmb();	/* a map that sees the new epoch also sees the hold */
 	WRITE_ONCE(d->epoch, !old);
-	synchronize_rcu();	/* every map() still counting in the old epoch is done */
-	for (;;) {
-		long sum = 0;
-		int cpu;
-
-		for_each_possible_cpu(cpu)
-			sum += per_cpu_ptr(d->pcpu, cpu)->inflight[old];
-		if (!sum)
-			break;
-		usleep_range(100, 200);
-	}
+	/*
+	 * Every ->map still counting in the old epoch is done after this, so
+	 * the old epoch's count can only go down: kill it (it drops its base
+	 * reference and turns atomic) and sleep until its last write ends and
+	 * dmr_epoch_drained() wakes us, as blk-mq's queue freeze does.  The
+	 * next move uses the other epoch, so this one is live again after.
+	 */
+	synchronize_rcu();
+	reinit_completion(&d->ep[old].drained);
+	percpu_ref_kill(&d->ep[old].writes);
+	wait_for_completion(&d->ep[old].drained);
+	percpu_ref_resurrect(&d->ep[old].writes);
 	spin_lock_irq(&d->lock);
 	wait_event_lock_irq(d->wk_wait, dmr_worker_clear_of(d, start, end), d->lock);
 	spin_unlock_irq(&d->lock);
@@ -952,6 +978,112 @@ static int dmr_read_main_block(struct dmr_dev *d, u64 lblock, void *buf)
 			break;
 	}
 	return r;
+}
+
+/*
+ * Rewrite block b of main in place with its own data, writes to it held as
+ * for a block move: does main still take writes?  1 yes, 0 no, -errno if
+ * that cannot be told (b unreadable, a move in progress).  Worker only.
+ */
+static int dmr_write_probe(struct dmr_dev *d, u64 b, void *buf)
+{
+	int r;
+
+	if (!mutex_trylock(&d->move_lock))
+		return -EBUSY;	/* a move may be waiting for this worker */
+	dmr_quiesce_begin(d, b, b + 1);
+	r = dmr_read_main_block(d, b, buf);
+	if (!r)
+		r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), buf,
+				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA) ? 0 : 1;
+	dmr_quiesce_end(d, false);
+	mutex_unlock(&d->move_lock);
+	return r;
+}
+
+/* Is b free for a write probe: on main, not pending, not being written? */
+static bool dmr_probe_candidate(struct dmr_dev *d, u64 b)
+{
+	const struct dmr_table *t;
+	bool mapped;
+	u32 i;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	i = dmr_ext_find(t->ext, t->nr, b);
+	mapped = i < t->nr && t->ext[i].lblock <= b;
+	rcu_read_unlock();
+	return !mapped && !(d->wk_start <= b && b < d->wk_end);
+}
+
+/*
+ * A main that fails every write but still reads (an NVMe gone read-only, a
+ * disk out of spare sectors) passes dmr_main_failing()'s read probe, and
+ * each write would be remapped until the spare is full.  So after
+ * DMR_WRITE_PROBE_EVERY blocks remapped for write errors with no write
+ * working on main in between (none from ->map: writes_ok; none of the
+ * worker's), and at most every DMR_WRITE_PROBE_SECS while main refuses
+ * writes, rewrite readable blocks elsewhere on main in place
+ * (dmr_write_probe).  If every probe write fails too, main refuses writes:
+ * main_state=ro, write errors are passed up and nothing more goes to the
+ * spare; remapped blocks and reads keep working.  The next write that
+ * works on main ends it (dmr_main_ok).  Worker only: lblock is the block
+ * about to be remapped.
+ */
+static bool dmr_main_refuses_writes(struct dmr_dev *d, u64 lblock)
+{
+	u64 nblocks = dmr_block(d, d->ti->len);
+	bool ro = READ_ONCE(d->main_failed) == DMR_MAIN_RO;
+	unsigned int i, refused = 0;
+	u64 ok = 0, step;
+	void *buf;
+	int r = 0, cpu;
+
+	for_each_possible_cpu(cpu)
+		ok += per_cpu_ptr(d->pcpu, cpu)->writes_ok;
+	if (ok != d->wfail_ok_seen) {
+		d->wfail_ok_seen = ok;
+		d->wfail_count = 0;
+	}
+	if (ro) {
+		if (time_before(jiffies, READ_ONCE(d->main_wprobe_next)))
+			return true;
+	} else if (++d->wfail_count < DMR_WRITE_PROBE_EVERY || nblocks < 8) {
+		return false;
+	}
+	d->wfail_count = 0;
+	buf = kmalloc(d->block_size, GFP_NOIO);
+	if (!buf)
+		return ro;
+	/* Up to DMR_WRITE_PROBES blocks spread over the device; one working is enough. */
+	step = div_u64(nblocks, DMR_WRITE_PROBES + 1);
+	for (i = 0; i < DMR_WRITE_PROBES && r != 1 && r != -EBUSY; i++) {
+		u64 b = lblock + (i + 1) * step + i;
+
+		while (b >= nblocks)
+			b -= nblocks;
+
+		if (!dmr_probe_candidate(d, b))
+			continue;
+		r = dmr_write_probe(d, b, buf);
+		if (!r)
+			refused++;
+	}
+	kfree(buf);
+	if (r == 1) {
+		dmr_main_ok(d, true);
+		return false;
+	}
+	if (refused < 2)
+		return ro;	/* no answer: keep the state */
+	WRITE_ONCE(d->main_wprobe_next, jiffies + DMR_WRITE_PROBE_SECS * HZ);
+	if (cmpxchg(&d->main_failed, DMR_MAIN_OK, DMR_MAIN_RO) == DMR_MAIN_OK) {
+		DMERR("%s: main device %s refuses writes (sector %llu and a probe write failed, reads work): passing write errors up, not using the spare",
+		      dmr_name(d), d->main_dev->name,
+		      (unsigned long long)dmr_block_sector(d, lblock));
+		schedule_work(&d->event_work);
+	}
+	return READ_ONCE(d->main_failed) == DMR_MAIN_RO;
 }
 
 /* Can lblock be moved?  -EROFS, -EEXIST (already on the spare) or 0.  meta_lock held. */

@@ -124,6 +124,18 @@ void dmr_note_remaps(struct dmr_dev *d, u64 blocks)
 	WRITE_ONCE(d->rate.blocks[i], d->rate.blocks[i] + blocks);
 }
 
+static const char *dmr_main_state_name(int state)
+{
+	switch (state) {
+	case DMR_MAIN_FAILED:
+		return "failed";
+	case DMR_MAIN_RO:
+		return "ro";
+	default:
+		return "ok";
+	}
+}
+
 /* Blocks remapped in the last 24 hours (the current hour and 23 before). */
 u64 dmr_remaps_24h(struct dmr_dev *d)
 {
@@ -394,13 +406,31 @@ static void dmr_unregister(struct dmr_dev *d)
 	dmr_sysfs_put(k);	/* waits for readers: not under the lock they take */
 }
 
+/* The two write epochs of dmr_quiesce_begin(), both live. */
+static int dmr_epochs_init(struct dmr_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(d->ep); i++) {
+		init_completion(&d->ep[i].drained);
+		if (percpu_ref_init(&d->ep[i].writes, dmr_epoch_drained,
+				    PERCPU_REF_ALLOW_REINIT, GFP_KERNEL))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static void dmr_free(struct dmr_dev *d)
 {
+	unsigned int i;
+
 	dmr_scanner_exit(d);
 	cancel_work_sync(&d->event_work);	/* a failed ctr may have raised an event */
 	if (d->wq)
 		destroy_workqueue(d->wq);
 	bioset_exit(&d->bs);
+	for (i = 0; i < ARRAY_SIZE(d->ep); i++)
+		percpu_ref_exit(&d->ep[i].writes);	/* no-op if never initialised */
 	free_percpu(d->pcpu);
 	dmr_meta_free(d);
 	if (d->spare_dev)
@@ -504,7 +534,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	d->pcpu = alloc_percpu(struct dmr_pcpu);
-	if (!d->pcpu || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS)) {
+	if (!d->pcpu || bioset_init(&d->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS) ||
+	    dmr_epochs_init(d)) {
 		ti->error = "Cannot allocate I/O state";
 		goto bad;
 	}
@@ -655,7 +686,7 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" scan_active=%d scan_cursor=%llu scan_passes=%llu scan_warnings=%llu scan_errors=%llu",
 		       prog.active, prog.cursor, READ_ONCE(d->meta.scan.passes),
 		       READ_ONCE(d->meta.scan.warnings), READ_ONCE(d->meta.scan.errors));
-		DMEMIT(" main_state=%s", READ_ONCE(d->main_failed) ? "failed" : "ok");
+		DMEMIT(" main_state=%s", dmr_main_state_name(READ_ONCE(d->main_failed)));
 		DMEMIT(" scan_percent=%u scan_speed_kib=%u scan_eta=%lld",
 		       prog.percent, prog.rate_kib, prog.eta);
 		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu meta_state=%s",

@@ -8,6 +8,10 @@
 #     then written to the spare by the worker, keeps the caller's REQ_FUA
 #     (the block layer strips it from the bio it sent to main).  Checked in
 #     the spare's dm-log-writes log.
+#  3. A block move waits for a write ->map sent to main before the hold and
+#     still in flight (main's writes delayed 2 s by dm-delay): the copy
+#     must see that write.  The wait sleeps until the last such write ends
+#     (the killed epoch's percpu_ref), no polling.
 . "$(dirname "$0")/remap-lib.sh"
 load_module_fault
 modprobe dm-delay
@@ -76,4 +80,26 @@ check "worker wrote the spare after the mark" test -n "$entry"
 if [[ $entry == *FUA* ]]; then pass "worker's spare write carries FUA"; else
     fail "worker's spare write lost the caller's FUA: $entry"
 fi
+
+# --- 3: a move waits for a write already in flight to main --------------------------------
+base=$(mkloop 16 random)
+slow=$(dm_create slow0 "0 $(sectors "$base") delay $base 0 0 $base 0 2000")
+spare=$(mkloop 8)
+dev=$(mk_remap r2 "$slow" "$spare")
+C=3000
+head -c 512 /dev/urandom >/tmp/c.bin
+cnew=$(md5sum </tmp/c.bin | cut -d' ' -f1)
+t0=$SECONDS
+put_sectors "$dev" $C 1 /tmp/c.bin &
+w=$!
+sleep 0.5 # the write is on its way to main, held 2 s by dm-delay
+dmsetup message r2 0 remap $C >/dev/null || fail "remap message failed"
+wait $w && pass "the write in flight was acknowledged" || fail "the write in flight failed"
+log "write + move took $((SECONDS - t0)) s"
+check "block $C remapped" grep -q "lblock=$C len=1 sblock=0 flags=remapped" <<<"$(dmsetup message r2 0 list)"
+got=$(md5_of "$dev" $C 1)
+if [[ $got == "$cnew" ]]; then pass "the move's copy has the write that was in flight"; else
+    fail "the write in flight when the move began was lost (read $got, wrote $cnew)"
+fi
+check "...and it is on the spare" test "$(md5_of "$spare" 9216 1)" = "$cnew"
 finish
