@@ -8,6 +8,8 @@
  *   remap <sector>    move the block holding <sector> (target-relative) to the spare
  *   scan              start a health scan pass now
  *   clear_stats       reset the error and I/O counters
+ *   set_main_id <id>  record the main's identity in a spare that has none
+ *                     (a pair made by a bare table load; remapd sends it)
  *
  * A malformed or unknown message returns -EINVAL, logs why, changes nothing.
  */
@@ -80,6 +82,71 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 }
 
 /*
+ * set_main_id <id>: a spare formatted by the constructor records no main
+ * identity, so remapd cannot recognise the pair at the next boot.  remapd
+ * (or an admin) computes the identity as `remapctl create` does and hands
+ * it in here; it is committed like any other metadata change.  The
+ * identity is set once: the same value again is a no-op, another one is
+ * refused, so a pair can never be moved to another main this way.
+ */
+static int dmr_msg_set_main_id(struct dmr_dev *d, const char *id, char *result,
+			       unsigned int maxlen)
+{
+	size_t i, len = strlen(id);
+	unsigned int sz = 0;
+	int r;
+
+	if (!len || len >= DMR_ID_LEN) {
+		DMERR("%s: set_main_id: identity must be 1-%d characters, got %zu",
+		      dmr_name(d), DMR_ID_LEN - 1, len);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (id[i] < 0x21 || id[i] > 0x7e) {
+			DMERR("%s: set_main_id: identity must be printable ASCII without blanks (byte %zu is 0x%02x)",
+			      dmr_name(d), i, (unsigned char)id[i]);
+			return -EINVAL;
+		}
+	}
+
+	mutex_lock(&d->meta_lock);
+	if (d->meta_failed) {
+		DMERR("%s: set_main_id: metadata can no longer be written (meta_state=failed)",
+		      dmr_name(d));
+		r = -EROFS;
+		goto out;
+	}
+	if (d->meta.main_id[0]) {
+		if (!strcmp(d->meta.main_id, id)) {
+			DMEMIT("main identity already %s", d->meta.main_id);
+			r = 1;
+			goto out;
+		}
+		DMERR("%s: set_main_id: spare %s already records main identity '%s'; refusing '%s'",
+		      dmr_name(d), d->spare_dev->name, d->meta.main_id, id);
+		r = -EEXIST;
+		goto out;
+	}
+	memset(d->meta.main_id, 0, DMR_ID_LEN);
+	memcpy(d->meta.main_id, id, len);
+	d->dirty = true;
+	r = dmr_meta_commit(d);
+	if (r) {
+		memset(d->meta.main_id, 0, DMR_ID_LEN);
+		DMERR("%s: set_main_id: metadata commit failed: %d", dmr_name(d), r);
+		goto out;
+	}
+	dmr_publish(d);
+	DMINFO("%s: recorded main identity '%s' on spare %s (seq %llu)", dmr_name(d),
+	       d->meta.main_id, d->spare_dev->name, d->meta.seq);
+	DMEMIT("main identity set to %s", d->meta.main_id);
+	r = 1;
+out:
+	mutex_unlock(&d->meta_lock);
+	return r;
+}
+
+/*
  * While the device is suspended, or this table's metadata is still the
  * constructor's snapshot (a reload not yet resumed, or whose resume
  * failed), a commit could hand out a spare block the previous table
@@ -98,12 +165,13 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 	const char *cmd = argc ? argv[0] : "";
 
 	if (argc == 1 && !strcasecmp(cmd, "help")) {
-		DMEMIT("commands: help | list | remap <sector> | scan | clear_stats");
+		DMEMIT("commands: help | list | remap <sector> | scan | clear_stats | set_main_id <id>");
 		return 1;
 	}
 	if (argc == 1 && !strcasecmp(cmd, "list"))
 		return dmr_msg_list(d, result, maxlen);
-	if ((argc == 2 && !strcasecmp(cmd, "remap")) || (argc == 1 && !strcasecmp(cmd, "scan"))) {
+	if ((argc == 2 && !strcasecmp(cmd, "remap")) || (argc == 1 && !strcasecmp(cmd, "scan")) ||
+	    (argc == 2 && !strcasecmp(cmd, "set_main_id"))) {
 		if (dmr_meta_frozen(ti, d)) {
 			DMERR("%s: message '%s' refused: the device is suspended or its new table is not resumed yet",
 			      dmr_name(d), cmd);
@@ -121,9 +189,11 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 		dmr_clear_stats(d);
 		return 0;
 	}
+	if (argc == 2 && !strcasecmp(cmd, "set_main_id"))
+		return dmr_msg_set_main_id(d, argv[1], result, maxlen);
 	if (!strcasecmp(cmd, "help") || !strcasecmp(cmd, "list") ||
 	    !strcasecmp(cmd, "remap") || !strcasecmp(cmd, "scan") ||
-	    !strcasecmp(cmd, "clear_stats"))
+	    !strcasecmp(cmd, "clear_stats") || !strcasecmp(cmd, "set_main_id"))
 		DMERR("message '%s': wrong number of arguments (try 'help')", cmd);
 	else
 		DMERR("unknown message '%s' (try 'help')", cmd);
