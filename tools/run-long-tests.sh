@@ -26,6 +26,10 @@
 #     (tests/vm/long/host/57-package-boot.sh, three boots per kernel: install
 #     with DKMS, a systemd boot that assembles and mounts the remap device
 #     from fstab, remove + purge), on the same debs.
+#   * a pair made with a bare dmsetup under systemd as PID 1, across a
+#     reboot (tests/vm/long/host/63-adopt-boot.sh, three boots per kernel):
+#     remapd adopts it, and after the reboot it is assembled and mounted
+#     from fstab, the raw main mounted nowhere.
 #   * the VM tests that make test runs on one kernel only ("# vm-kernels:
 #     one"), on every kernel; the timing tests among them ("# vm-alone") at
 #     the end, one kernel after the other, with no other VM beside them.
@@ -106,6 +110,10 @@ long_kernel() {
     rc=$deb_rc
     ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/57-package-boot.sh || rc=$?
     result "$kver package systemd boot" $rc
+    echo "=== $kver: a bare dmsetup pair across a systemd boot"
+    rc=0
+    KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/63-adopt-boot.sh || rc=$?
+    result "$kver bare dmsetup pair adopted" $rc
 }
 
 # The kernels' runs share nothing (logs, VM scratch and mutant builds are per

@@ -12,9 +12,13 @@
 #include <ctime>
 #include <set>
 
+#include "remap/adoption.hpp"
 #include "remap/alert_mail.hpp"
 #include "remap/bindings_file.hpp"
 #include "remap/discovery.hpp"
+#include "remap/dm_control.hpp"
+#include "remap/main_claim.hpp"
+#include "remap/spare_metadata.hpp"
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/sysfs_tree.hpp"
@@ -159,6 +163,7 @@ bool Daemon::rescan()
 	}
 	for (const auto &p : report.problems)
 		spdlog::warn("{}", p);
+	adopt_unbound(report.active);
 	bool allowed = assembly_allowed();
 	std::set<std::string> present;
 	for (const auto &d : report.decisions) {
@@ -265,6 +270,96 @@ bool Daemon::rescan()
 		it = mains_missing.count(*it) ? std::next(it) : main_missing_reported_.erase(it);
 	absent_ = remap::absent_pairs(report);
 	return clean;
+}
+
+void Daemon::adopt_unbound(const std::vector<remap::RemapDevice> &active)
+{
+	std::set<std::string> present;
+	for (const auto &dev : active) {
+		if (dev.status.uuid.empty())
+			continue;  // a module too old to report the pair uuid
+		std::string key = dev.name + " " + dev.status.uuid;
+		present.insert(key);
+		if (adopted_.count(key))
+			continue;
+		try {
+			adopt(dev);
+			adopted_.insert(key);
+			adopt_problems_.erase(key);
+		} catch (const remap::Error &e) {
+			// Said once per device and problem; retried at every rescan
+			// (a suspended device refuses the message for a while).
+			std::string msg = dev.name + ": cannot adopt the pair made without remapctl: " + e.what() +
+					  "; after a reboot its main may be mounted with stale blocks (run "
+					  "'remapctl create' for it)";
+			auto &last = adopt_problems_[key];
+			if (last != msg) {
+				last = msg;
+				spdlog::error("{}", msg);
+				notify("adoption_failed", dev.name, msg,
+				       {{"REMAPD_UUID", dev.status.uuid}, {"REMAPD_MAIN_DEVT", dev.table.main},
+					{"REMAPD_SPARE_DEVT", dev.table.spare}});
+			}
+		}
+	}
+	std::erase_if(adopted_, [&](const std::string &k) { return !present.count(k); });
+	std::erase_if(adopt_problems_, [&](const auto &kv) { return !present.count(kv.first); });
+}
+
+void Daemon::adopt(const remap::RemapDevice &dev)
+{
+	auto main = remap::block_device_by_devt(udev_.get(), dev.table.main);
+	auto spare = remap::block_device_by_devt(udev_.get(), dev.table.spare);
+	if (!main || !spare)
+		throw remap::Error("its main " + dev.table.main + " or spare " + dev.table.spare +
+				   " is not a block device udev knows");
+	remap::SpareScan scan = remap::scan_spare(spare->devnode);
+	if (!scan.meta)
+		throw remap::Error("no valid metadata copy readable on spare " + spare->devnode);
+	if (scan.meta->pair_uuid() != dev.status.uuid)
+		throw remap::Error("spare " + spare->devnode + " records pair " + scan.meta->pair_uuid() +
+				   ", the device reports " + dev.status.uuid);
+	remap::AdoptionInput in{dev.name, dev.status.uuid, scan.meta->main_id(),
+				remap::make_fingerprint(main->identity),
+				remap::main_claim_id_at(udev_.get(), main->devnode)};
+	std::string file = remap::bindings_path();
+	auto plan = remap::plan_adoption(in, remap::load_bindings(file).entries);
+	if (!plan.needed())
+		return;
+	// The binding first: should the message fail, the main is claimed at
+	// the next boot all the same, and nothing mounts its stale blocks.
+	bool bound = false;
+	if (plan.write_binding)
+		bound = remap::update_bindings(file, [&](std::vector<remap::Binding> &entries) {
+			return remap::bind_pair(entries, plan.binding);
+		});
+	if (plan.set_main_id) {
+		std::string reply = remap::dm::message(dev.name, 0, remap::set_main_id_message(in.main_fingerprint));
+		spdlog::debug("{}: set_main_id: {}", dev.name, reply);
+	}
+	std::string done;
+	if (plan.set_main_id)
+		done = "recorded main identity '" + in.main_fingerprint + "' on spare " + spare->devnode;
+	if (bound)
+		done += (done.empty() ? "" : " and ") + std::string("bound it in ") + file + " as " +
+			plan.binding.name + " (main " + main->devnode + " claimed)";
+	if (done.empty())
+		return;
+	if (bound && !remap::request_change_uevent(*main))
+		spdlog::warn("{}: could not ask udev to re-read {} ({}): it is claimed from the next boot on",
+			     dev.name, main->devnode, remap::errno_text(errno));
+	std::string msg = dev.name + " (pair " + dev.status.uuid + ", main " + main->devnode + ", spare " +
+			  spare->devnode + ") was made without remapctl: " + done +
+			  "; remapd assembles it at boot from now on. Use 'remapctl create' to pair disks";
+	for (const auto &n : plan.notes)
+		msg += "; " + n;
+	spdlog::warn("{}", msg);
+	std::map<std::string, std::string> env = device_env(dev.status);
+	env["REMAPD_MAIN"] = main->devnode;
+	env["REMAPD_SPARE"] = spare->devnode;
+	env["REMAPD_MAIN_ID"] = in.main_fingerprint;
+	env["REMAPD_NAME"] = plan.binding.name;
+	notify("pair_adopted", dev.name, msg, env, true);
 }
 
 void Daemon::poll_devices()

@@ -15,6 +15,7 @@
 #include "remap/config.hpp"
 #include "remap/health_verdict.hpp"
 #include "remap/metrics.hpp"
+#include "remap/remap_device.hpp"
 #include "remap/udev_handles.hpp"
 
 namespace remapd {
@@ -48,6 +49,11 @@ private:
 	bool assembly_allowed() const;
 	// Discovery (+ assembly if allowed); returns false if something was refused or failed.
 	bool rescan();
+	// Active remap-v4 devices made without remapctl (a bare dmsetup): record
+	// the main's identity on the spare and bind the pair (adoption.hpp).
+	void adopt_unbound(const std::vector<remap::RemapDevice> &active);
+	// One device: afterwards nothing is left to do.  Throws Error.
+	void adopt(const remap::RemapDevice &dev);
 	void poll_devices();
 	// Runs the hook and, for a PROBLEM event, mails mail_to.
 	void notify(const std::string &event, const std::string &device, const std::string &message,
@@ -72,6 +78,11 @@ private:
 	// Bound pairs not assembled because their main or spare is not
 	// attached, as the last rescan found them: for STATUS= and the metrics.
 	std::vector<remap::AbsentPair> absent_;
+	// "<name> <pair uuid>" of the active devices found complete (identity
+	// and binding), so their spares are read once, not at every rescan.
+	std::set<std::string> adopted_;
+	// The same key -> the adoption problem last reported for it.
+	std::map<std::string, std::string> adopt_problems_;
 	// "major:minor" of every main and spare in use -> remap device name.
 	std::map<std::string, std::string> active_devts_;
 };
