@@ -110,7 +110,7 @@ make)
         check "udev claimed the main now (change event, SYSTEMD_READY=0)" \
             grep -qx 'SYSTEMD_READY=0' <(udevadm info --query=property "$main" 2>/dev/null)
     fi
-    mkfs.ext4 -q -L adoptdata /dev/mapper/adopt0 || die "mkfs.ext4 on adopt0"
+    mkfs.ext4 -q -b 4096 -L adoptdata /dev/mapper/adopt0 || die "mkfs.ext4 on adopt0"
     fsuuid=$(blkid -s UUID -o value /dev/mapper/adopt0)
     [[ -n $fsuuid ]] || die "no file system UUID on adopt0"
     echo "UUID=$fsuuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=180s 0 2" >>/etc/fstab
