@@ -283,8 +283,8 @@ void Daemon::adopt_unbound(const std::vector<remap::RemapDevice> &active)
 		if (adopted_.count(key))
 			continue;
 		try {
-			adopt(dev);
-			adopted_.insert(key);
+			if (adopt(dev))
+				adopted_.insert(key);
 			adopt_problems_.erase(key);
 		} catch (const remap::Error &e) {
 			// Said once per device and problem; retried at every rescan
@@ -306,26 +306,44 @@ void Daemon::adopt_unbound(const std::vector<remap::RemapDevice> &active)
 	std::erase_if(adopt_problems_, [&](const auto &kv) { return !present.count(kv.first); });
 }
 
-void Daemon::adopt(const remap::RemapDevice &dev)
+bool Daemon::adopt(const remap::RemapDevice &dev)
 {
 	auto main = remap::block_device_by_devt(udev_.get(), dev.table.main);
 	auto spare = remap::block_device_by_devt(udev_.get(), dev.table.spare);
 	if (!main || !spare)
 		throw remap::Error("its main " + dev.table.main + " or spare " + dev.table.spare +
 				   " is not a block device udev knows");
-	remap::SpareScan scan = remap::scan_spare(spare->devnode);
-	if (!scan.meta)
-		throw remap::Error("no valid metadata copy readable on spare " + spare->devnode);
-	if (scan.meta->pair_uuid() != dev.status.uuid)
-		throw remap::Error("spare " + spare->devnode + " records pair " + scan.meta->pair_uuid() +
-				   ", the device reports " + dev.status.uuid);
-	remap::AdoptionInput in{dev.name, dev.status.uuid, scan.meta->main_id(),
-				remap::make_fingerprint(main->identity),
-				remap::main_claim_id_at(udev_.get(), main->devnode)};
+	std::string claim_id = remap::main_claim_id_at(udev_.get(), main->devnode);
 	std::string file = remap::bindings_path();
-	auto plan = remap::plan_adoption(in, remap::load_bindings(file).entries);
+	auto bindings = remap::load_bindings(file);
+	const remap::Binding *bound_now = remap::find_by_uuid(bindings.entries, dev.status.uuid);
+	bool was_bound = bound_now && bound_now->main_id == claim_id;
+	std::optional<remap::SpareScan> scan;
+	std::string why;
+	try {
+		scan = remap::scan_spare(spare->devnode);
+		if (!scan->meta)
+			why = "no valid metadata copy readable on spare " + spare->devnode;
+	} catch (const remap::Error &e) {
+		why = e.what();
+	}
+	if (!why.empty()) {
+		// A bound pair whose spare cannot be read now (failing, or being
+		// written): not an adoption problem; the health events cover it.
+		if (was_bound) {
+			spdlog::debug("{}: spare not readable for the adoption check: {}", dev.name, why);
+			return false;
+		}
+		throw remap::Error(why);
+	}
+	if (scan->meta->pair_uuid() != dev.status.uuid)
+		throw remap::Error("spare " + spare->devnode + " records pair " + scan->meta->pair_uuid() +
+				   ", the device reports " + dev.status.uuid);
+	remap::AdoptionInput in{dev.name, dev.status.uuid, scan->meta->main_id(),
+				remap::make_fingerprint(main->identity), claim_id};
+	auto plan = remap::plan_adoption(in, bindings.entries);
 	if (!plan.needed())
-		return;
+		return true;
 	// The binding first: should the message fail, the main is claimed at
 	// the next boot all the same, and nothing mounts its stale blocks.
 	bool bound = false;
@@ -333,6 +351,9 @@ void Daemon::adopt(const remap::RemapDevice &dev)
 		bound = remap::update_bindings(file, [&](std::vector<remap::Binding> &entries) {
 			return remap::bind_pair(entries, plan.binding);
 		});
+	if (bound && !remap::request_change_uevent(*main))
+		spdlog::warn("{}: could not ask udev to re-read {} ({}): it is claimed from the next boot on",
+			     dev.name, main->devnode, remap::errno_text(errno));
 	if (plan.set_main_id) {
 		std::string reply = remap::dm::message(dev.name, 0, remap::set_main_id_message(in.main_fingerprint));
 		spdlog::debug("{}: set_main_id: {}", dev.name, reply);
@@ -344,10 +365,7 @@ void Daemon::adopt(const remap::RemapDevice &dev)
 		done += (done.empty() ? "" : " and ") + std::string("bound it in ") + file + " as " +
 			plan.binding.name + " (main " + main->devnode + " claimed)";
 	if (done.empty())
-		return;
-	if (bound && !remap::request_change_uevent(*main))
-		spdlog::warn("{}: could not ask udev to re-read {} ({}): it is claimed from the next boot on",
-			     dev.name, main->devnode, remap::errno_text(errno));
+		return true;
 	std::string msg = dev.name + " (pair " + dev.status.uuid + ", main " + main->devnode + ", spare " +
 			  spare->devnode + ") was made without remapctl: " + done +
 			  "; remapd assembles it at boot from now on. Use 'remapctl create' to pair disks";
@@ -360,6 +378,7 @@ void Daemon::adopt(const remap::RemapDevice &dev)
 	env["REMAPD_MAIN_ID"] = in.main_fingerprint;
 	env["REMAPD_NAME"] = plan.binding.name;
 	notify("pair_adopted", dev.name, msg, env, true);
+	return true;
 }
 
 void Daemon::poll_devices()

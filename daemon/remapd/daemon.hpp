@@ -52,8 +52,9 @@ private:
 	// Active remap-v4 devices made without remapctl (a bare dmsetup): record
 	// the main's identity on the spare and bind the pair (adoption.hpp).
 	void adopt_unbound(const std::vector<remap::RemapDevice> &active);
-	// One device: afterwards nothing is left to do.  Throws Error.
-	void adopt(const remap::RemapDevice &dev);
+	// One device; true when nothing is left to do for it, false to look
+	// again at the next rescan.  Throws Error for a problem to report.
+	bool adopt(const remap::RemapDevice &dev);
 	void poll_devices();
 	// Runs the hook and, for a PROBLEM event, mails mail_to.
 	void notify(const std::string &event, const std::string &device, const std::string &message,
