@@ -223,6 +223,29 @@ TEST(Alerts, DeviceFailedAndOk)
 		  (std::vector<std::string>{"health_low", "device_failed"}));
 }
 
+// main_state=ro (issue 21 item 8): main refuses writes, reads work.  Its
+// own event pair, and the score capped like a read-only spare (30 < 50).
+TEST(Alerts, MainReadonlyAndWritable)
+{
+	DeviceAlertState st;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0), 0, kT).empty());
+	auto a = st.observe("r0", counters(0, 0, 0, "ro"), 60, kT);
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_low", "main_readonly"}));
+	EXPECT_TRUE(a[1].problem);
+	EXPECT_NE(a[1].message.find("main_state=ro"), std::string::npos) << a[1].message;
+	EXPECT_TRUE(st.observe("r0", counters(0, 0, 0, "ro"), 120, kT).empty());
+	a = st.observe("r0", counters(0, 0, 0, "ok"), 180, kT);
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_ok", "main_writable"}));
+	EXPECT_FALSE(a[1].problem);
+	// ro, then failed: device_failed; main_writable only once it takes writes.
+	a = st.observe("r0", counters(0, 0, 0, "ro"), 240, kT);
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_low", "main_readonly"}));
+	a = st.observe("r0", counters(0, 0, 0, "failed"), 300, kT);
+	ASSERT_EQ(events(a), std::vector<std::string>{"device_failed"});
+	a = st.observe("r0", counters(0, 0, 0, "ok"), 360, kT);
+	ASSERT_EQ(events(a), (std::vector<std::string>{"health_ok", "device_ok", "main_writable"}));
+}
+
 // The kernel's score does not see main_state (include/dm-remap/health.h):
 // a dead main reported health=100 and raised no health_low.  The score
 // remapd alerts on puts the main's and the spare's state in.

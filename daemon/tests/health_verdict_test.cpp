@@ -93,6 +93,18 @@ TEST(HealthVerdict, SpareStates)
 	EXPECT_EQ(assess_health(live("weird", 100, "ok"), 0).verdict, Verdict::degraded);
 }
 
+// main_state=ro: main refuses every write, reads work.  Capped like a
+// read-only spare, degraded, the reason named.
+TEST(HealthVerdict, MainThatRefusesWrites)
+{
+	auto a = assess_health(live("rw", 100, "ro"), 0);
+	EXPECT_EQ(a.main_state, "ro");
+	EXPECT_EQ(a.health, 30u);
+	EXPECT_EQ(a.verdict, Verdict::degraded);
+	ASSERT_FALSE(a.reasons.empty());
+	EXPECT_EQ(a.reasons.front(), "main_state=ro");
+}
+
 TEST(HealthVerdict, ThresholdAndOlderOrNewerModules)
 {
 	EXPECT_EQ(assess_health(live("rw", 49, "ok"), 50).verdict, Verdict::degraded);

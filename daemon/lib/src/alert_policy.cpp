@@ -104,6 +104,17 @@ std::vector<Alert> DeviceAlertState::observe(const std::string &dev, const Statu
 	       main == "failed"
 		       ? fmt::format("{}: the main device fails everywhere (main_state=failed)", dev)
 		       : fmt::format("{}: the main device responds again (main_state={})", dev, main));
+	// A main that fails everywhere is device_failed; main_writable waits
+	// until it takes writes again.
+	if (main != "failed")
+		change(main_ro_, main == "ro", "main_readonly", "main_writable",
+		       main == "ro"
+			       ? fmt::format("{}: the main device refuses every write, reads work "
+					     "(main_state=ro): writes to blocks not on the spare fail; "
+					     "copy the data off this disk",
+					     dev)
+			       : fmt::format("{}: the main device takes writes again (main_state={})", dev,
+					     main));
 
 	if ((!seen_ && s.mode != "rw") || (seen_ && s.mode != mode_))
 		out.push_back({"mode_changed", dev,

@@ -41,7 +41,7 @@ HealthAssessment judge(unsigned int health, std::string main, std::string spare,
 	}
 	if (critical)
 		a.health = 0;
-	else if (a.spare_state == "ro")
+	else if (a.spare_state == "ro" || a.main_state == "ro")
 		a.health = std::min(a.health, kReadOnlyCap);
 	if (a.health < threshold) {
 		degraded = true;

@@ -15,6 +15,9 @@
 //   mode_changed                    mode differs from the last sample (or is
 //                                   not rw when first seen)
 //   device_failed / device_ok       main_state=failed / no longer
+//   main_readonly / main_writable   main_state=ro (main refuses every write,
+//                                   reads work: writes to blocks not on the
+//                                   spare fail) / no longer
 // Counter growth, one event per sample in which the counter grew (a
 // counter that goes back only resets the baseline):
 //   pending_new                     pending grew (or > 0 when first seen)
@@ -63,6 +66,7 @@ private:
 	bool rate_high_ = false;
 	bool spare_low_ = false;
 	bool main_failed_ = false;
+	bool main_ro_ = false;
 	std::uint64_t pending_ = 0;
 	std::uint64_t unreadable_ = 0;
 	std::uint64_t read_errors_ = 0;
