@@ -165,7 +165,7 @@ test-crash-mutants: module-all userspace
 	KVER=$(KVER) tests/vm/mutants/crash-replay.sh
 
 # The libblkid prober for spares (contrib/util-linux), built into the
-# util-linux source of the installed libblkid (part of `make test`).
+# util-linux source of the installed libblkid (part of `make test-long`).
 check-blkid-prober: deps userspace
 	tools/blkid-prober/check.sh
 

@@ -7,6 +7,8 @@
 # 16 min (56) and 17 / 19 min (57); 2 h 15 min in all, 12 min of it the
 # fuzzing and packaging that come first:
 #   * fuzzing for LONG_FUZZ_SECONDS (default 600) per target;
+#   * the libblkid prober (tools/blkid-prober/check.sh) and the Debian
+#     packages with lintian (tools/build-deb.sh), not in make test;
 #   * the power-cut test with PC_CYCLES (default 20) cycles;
 #   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
 #     must fail the power-cut test (proof that the test can fail);
@@ -54,7 +56,14 @@ tests/fuzz/run.sh "${LONG_FUZZ_SECONDS:-600}" >build/fuzz-long.log 2>&1 || rc=$?
 ((rc == 0)) || tail -n 30 build/fuzz-long.log
 result "fuzz (log: build/fuzz-long.log)" $rc
 
-echo "=== Debian packages (tools/build-deb.sh)"
+echo "=== libblkid prober for spares (contrib/util-linux), built into util-linux"
+rc=0
+tools/blkid-prober/check.sh >build/blkid-prober-long.log 2>&1 || rc=$?
+grep -q '^FAIL' build/blkid-prober-long.log && rc=1
+((rc == 0)) || tail -n 30 build/blkid-prober-long.log
+result "libblkid prober (log: build/blkid-prober-long.log)" $rc
+
+echo "=== Debian packages (tools/build-deb.sh, lintian: no errors)"
 rc=0
 tools/build-deb.sh >build/deb-long.log 2>&1 || rc=$?
 ((rc == 0)) || tail -n 30 build/deb-long.log

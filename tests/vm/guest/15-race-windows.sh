@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-smp: 2 (races and concurrency: with VM_PARALLEL=1 it runs alone, with 2 vCPUs)
 # Race windows too narrow to hit by chance, widened with the test-only
 # fault injection build (kernel/dmr-fault.h):
 #  1. A write mapped with the table from before a block move, deciding after

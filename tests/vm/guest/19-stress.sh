@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-smp: 2 (races and concurrency: with VM_PARALLEL=1 it runs alone, with 2 vCPUs)
 # Short stress: concurrent writers hitting bad sectors (concurrent remaps),
 # suspend/resume and table reloads under I/O, a message flood, then spare
 # exhaustion.  Data is verified by fio; the harness checks dmesg.

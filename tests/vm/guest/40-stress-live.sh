@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-smp: 2 (races and concurrency: with VM_PARALLEL=1 it runs alone, with 2 vCPUs)
 # Stress for a bounded time (DMR_STRESS_SECONDS, default 60; `make test-long`
 # runs 600): everything at once on one remap-v4 device --
 #   * 4 fio verify writers (crc32c, 512 B - 128 KiB, iodepth 8), each
