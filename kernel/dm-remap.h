@@ -237,6 +237,7 @@ struct dmr_dev {
 	char name[DM_NAME_LEN];		/* dm device name at load time */
 	struct ratelimit_state log_rs;	/* per-device limit on per-block log lines */
 	atomic_t log_missed;		/* lines suppressed since the last one logged */
+	struct ratelimit_state state_rs; /* main state changes: own limit, never drowned by per-block lines */
 	u64 loaded_ms;			/* activation time, for overhead */
 };
 

@@ -275,7 +275,7 @@ static void dmr_main_ok(struct dmr_dev *d, bool write)
 
 	if (likely(old == DMR_MAIN_OK) || (old == DMR_MAIN_RO && !write))
 		return;
-	if (cmpxchg(&d->main_failed, old, DMR_MAIN_OK) == old && dmr_log_allowed(d))
+	if (cmpxchg(&d->main_failed, old, DMR_MAIN_OK) == old && __ratelimit(&d->state_rs))
 		DMINFO("%s: main device %s %s again", dmr_name(d), d->main_dev->name,
 		       old == DMR_MAIN_RO ? "takes writes" : "responds");
 }
@@ -447,7 +447,7 @@ bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 	}
 	WRITE_ONCE(d->main_probe_next, jiffies + HZ);
 	if (xchg(&d->main_failed, DMR_MAIN_FAILED) != DMR_MAIN_FAILED) {
-		if (dmr_log_allowed(d))
+		if (__ratelimit(&d->state_rs))
 			DMERR("%s: main device %s fails everywhere (sector %llu and two probe reads): passing errors up, not using the spare",
 			      dmr_name(d), d->main_dev->name,
 			      (unsigned long long)dmr_block_sector(d, lblock));
@@ -1078,9 +1078,10 @@ static bool dmr_main_refuses_writes(struct dmr_dev *d, u64 lblock)
 		return ro;	/* no answer: keep the state */
 	WRITE_ONCE(d->main_wprobe_next, jiffies + DMR_WRITE_PROBE_SECS * HZ);
 	if (cmpxchg(&d->main_failed, DMR_MAIN_OK, DMR_MAIN_RO) == DMR_MAIN_OK) {
-		DMERR("%s: main device %s refuses writes (sector %llu and a probe write failed, reads work): passing write errors up, not using the spare",
-		      dmr_name(d), d->main_dev->name,
-		      (unsigned long long)dmr_block_sector(d, lblock));
+		if (__ratelimit(&d->state_rs))
+			DMERR("%s: main device %s refuses writes (sector %llu and a probe write failed, reads work): passing write errors up, not using the spare",
+			      dmr_name(d), d->main_dev->name,
+			      (unsigned long long)dmr_block_sector(d, lblock));
 		schedule_work(&d->event_work);
 	}
 	return READ_ONCE(d->main_failed) == DMR_MAIN_RO;

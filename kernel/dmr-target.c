@@ -500,6 +500,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	init_waitqueue_head(&d->wk_wait);
 	ratelimit_state_init(&d->log_rs, 5 * HZ, 10);
 	ratelimit_set_flags(&d->log_rs, RATELIMIT_MSG_ON_RELEASE);
+	/* A flapping main changes state at most once a probe interval (1 s). */
+	ratelimit_state_init(&d->state_rs, 60 * HZ, 20);
 	INIT_WORK(&d->worker, dmr_worker);
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
