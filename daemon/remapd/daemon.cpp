@@ -1,6 +1,9 @@
 #include "daemon.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +27,7 @@
 #include "remap/sysfs_tree.hpp"
 #include "remap/version.hpp"
 #include "remap/atomic_file.hpp"
+#include "remap/unit_sandbox.hpp"
 #include "dm_event_watch.hpp"
 #include "signal_fd.hpp"
 #include "systemd_notify.hpp"
@@ -72,6 +76,63 @@ std::map<std::string, std::string> device_env(const remap::StatusInfo &s)
 		{"REMAPD_SPARE_FREE_PERCENT", std::to_string(s.spare_free_percent())}};
 }
 
+// The unit whose sandbox --test-hook reproduces.
+constexpr const char *kUnitName = "remapd.service";
+
+// The first of /usr/bin/NAME, /bin/NAME that exists, else "".
+std::string find_tool(const std::string &name)
+{
+	for (const char *dir : {"/usr/bin/", "/bin/"}) {
+		std::string p = dir + name;
+		if (::access(p.c_str(), X_OK) == 0)
+			return p;
+	}
+	return "";
+}
+
+// Runs ARGV (argv[0] an absolute path), stdin /dev/null, stderr discarded;
+// its stdout into OUT.  Returns the exit status, -1 if it did not exit.
+int capture(const std::vector<std::string> &args, std::string &out)
+{
+	int fds[2];
+	if (::pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	std::vector<std::string> copy = args;
+	std::vector<char *> argv;
+	for (auto &a : copy)
+		argv.push_back(a.data());
+	argv.push_back(nullptr);
+	char *envp[] = {const_cast<char *>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
+			const_cast<char *>("SYSTEMD_PAGER=cat"), const_cast<char *>("SYSTEMD_COLORS=0"), nullptr};
+	pid_t pid = -1;
+	int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp);
+	posix_spawn_file_actions_destroy(&fa);
+	::close(fds[1]);
+	if (rc != 0) {
+		::close(fds[0]);
+		return -1;
+	}
+	char buf[4096];
+	for (;;) {
+		ssize_t n = ::read(fds[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		out.append(buf, static_cast<std::size_t>(n));
+	}
+	::close(fds[0]);
+	int status = 0;
+	while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 }  // namespace
 
 Daemon::Daemon(Options options) : opts_(std::move(options)), udev_(remap::make_udev()) {}
@@ -113,6 +174,7 @@ void Daemon::reload()
 		cfg_ = read_config();
 		apply_log_level();
 		spdlog::info("configuration reloaded from {}", opts_.config_path);
+		warn_if_no_mta();
 	} catch (const remap::ConfigError &e) {
 		for (const auto &p : e.problems())
 			spdlog::error("{}", p);
@@ -139,7 +201,9 @@ void Daemon::notify(const std::string &event, const std::string &device, const s
 	ev.env["REMAPD_DEVICE"] = device;
 	ev.env["REMAPD_MESSAGE"] = message;
 	ev.env["REMAPD_TIME"] = std::to_string(unix_now());
-	if (problem && !cfg_.mail_to.empty()) {
+	if (problem && !cfg_.mail_to.empty() && !remap::program_problem(cfg_.sendmail).empty())
+		spdlog::debug("{}: not mailed: {} cannot be run (no local MTA)", event, cfg_.sendmail);
+	else if (problem && !cfg_.mail_to.empty()) {
 		HookEvent mail;
 		mail.env = ev.env;
 		mail.argv = {cfg_.sendmail, "-t"};
@@ -449,6 +513,53 @@ void Daemon::write_metrics()
 	}
 }
 
+void Daemon::warn_if_no_mta() const
+{
+	if (cfg_.mail_to.empty())
+		return;
+	if (auto line = remap::no_mta_message(cfg_.sendmail); !line.empty())
+		spdlog::warn("{}", line);
+}
+
+void Daemon::choose_test_sandbox()
+{
+	const char *direct = "running the hook and sendmail directly, not in the sandbox of remapd.service: "
+			     "a test that passes here may still fail under the service";
+	if (opts_.no_sandbox) {
+		spdlog::info("--no-sandbox: {}", direct);
+		return;
+	}
+	if (::access("/run/systemd/system", F_OK) != 0) {
+		spdlog::info("systemd is not running the system (no /run/systemd/system): {}", direct);
+		return;
+	}
+	if (::geteuid() != 0) {
+		spdlog::warn("not root (systemd-run needs root for a system service): {}", direct);
+		return;
+	}
+	std::string systemctl = find_tool("systemctl"), systemd_run = find_tool("systemd-run");
+	if (systemctl.empty() || systemd_run.empty()) {
+		spdlog::warn("systemctl or systemd-run not found: {}", direct);
+		return;
+	}
+	std::string text;
+	if (capture({systemctl, "cat", "--no-pager", kUnitName}, text) != 0 || text.empty()) {
+		spdlog::info("{} is not installed: {}", kUnitName, direct);
+		return;
+	}
+	auto settings = remap::unit_sandbox_settings(text);
+	spdlog::info("running the hook and sendmail in the sandbox of {} (systemd-run with its {} "
+		     "settings, from `systemctl cat {}`)",
+		     kUnitName, settings.size(), kUnitName);
+	unsigned timeout = cfg_.hook_timeout_s;
+	hooks_.set_wrapper([systemd_run, settings, timeout](const std::vector<std::string> &cmd,
+							    const std::map<std::string, std::string> &env) {
+		return remap::systemd_run_command(systemd_run, settings, env, cmd, timeout,
+						  "remapd --test-hook: " + cmd[0] + " in the sandbox of " +
+							  kUnitName);
+	});
+}
+
 int Daemon::test_hook()
 {
 	if (!load_config())
@@ -460,6 +571,14 @@ int Daemon::test_hook()
 		return 1;
 	}
 	hooks_.configure(cfg_.hook, std::chrono::seconds(cfg_.hook_timeout_s));
+	bool no_mta = false;
+	if (!cfg_.mail_to.empty()) {
+		if (auto line = remap::no_mta_message(cfg_.sendmail); !line.empty()) {
+			spdlog::error("{}", line);
+			no_mta = true;
+		}
+	}
+	choose_test_sandbox();
 	std::vector<remap::RemapDevice> devices;
 	std::vector<std::string> problems;
 	try {
@@ -487,8 +606,13 @@ int Daemon::test_hook()
 		::poll(nullptr, 0, 20);
 		hooks_.tick(Clock::now());
 	}
-	if (hooks_.failures()) {
-		spdlog::error("{}: {} of {} test event(s) failed", what, hooks_.failures(), events);
+	if (no_mta) {
+		events -= devices.empty() ? 1 : devices.size();
+		what = cfg_.hook.empty() ? "mail_to" : "hook " + cfg_.hook;
+	}
+	if (hooks_.failures() || no_mta) {
+		spdlog::error("{}: {} of {} test event(s) failed{}", what, hooks_.failures(), events,
+			      no_mta ? "; no mail sent: no local MTA" : "");
 		return 1;
 	}
 	spdlog::info("{}: {} test event(s) run, all exited 0", what, events);
@@ -515,6 +639,7 @@ int Daemon::run()
 	UeventMonitor monitor(udev_.get());
 	DmEventWatch dm_events;
 	spdlog::info("remapd {} starting (uevents from {})", remap::version(), monitor.source());
+	warn_if_no_mta();
 	if (dm_events.fd() < 0)
 		spdlog::warn("no device-mapper event wake-ups ({}): alerts wait for the next poll",
 			     dm_events.unavailable_reason());

@@ -27,6 +27,7 @@ struct Options {
 	int verbose = 0;
 	bool once = false;
 	bool test_hook = false;  // --test-hook
+	bool no_sandbox = false; // --no-sandbox: --test-hook runs the hook directly
 };
 
 // Exit codes: 0 ok, 1 fatal error, 3 (--once) some pair refused or not assembled.
@@ -60,6 +61,12 @@ private:
 	void notify(const std::string &event, const std::string &device, const std::string &message,
 		    const std::map<std::string, std::string> &extra = {}, bool problem = true);
 	void write_metrics();
+	// Logs the no-MTA line when mail_to is set and sendmail cannot be run.
+	void warn_if_no_mta() const;
+	// remapd --test-hook: run the hook and sendmail through systemd-run with
+	// remapd.service's sandbox when systemd runs the system and the unit is
+	// installed; else directly, saying so.
+	void choose_test_sandbox();
 
 	Options opts_;
 	remap::Config cfg_;

@@ -144,11 +144,13 @@ void HookRunner::start(const HookEvent &event, Clock::time_point now)
 	std::vector<std::string> args = event.argv;
 	if (args.empty())
 		args.push_back(program_);
+	const std::string program = args[0];
+	if (wrap_)
+		args = wrap_(args, event.env);
 	std::vector<char *> argv;
 	for (auto &a : args)
 		argv.push_back(a.data());
 	argv.push_back(nullptr);
-	const std::string &program = args[0];
 
 	auto it = event.env.find("REMAPD_EVENT");
 	std::string name = it == event.env.end() ? "?" : it->second;
@@ -163,7 +165,7 @@ void HookRunner::start(const HookEvent &event, Clock::time_point now)
 	SpawnSetup setup;
 	setup.set_stdin(input.fd());
 	pid_t pid = -1;
-	int rc = posix_spawn(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+	int rc = posix_spawn(&pid, args[0].c_str(), setup.actions(), setup.attr(), argv.data(),
 			     envp.data());
 	if (rc != 0) {
 		failures_++;

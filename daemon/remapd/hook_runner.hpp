@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,13 @@ public:
 	HookRunner &operator=(const HookRunner &) = delete;
 
 	void configure(const std::string &program, std::chrono::seconds timeout);
+	// Runs each program through WRAP: it gets the command (program and
+	// arguments) and the event's environment, and returns the command to
+	// spawn instead (remapd --test-hook: systemd-run with the unit's
+	// sandbox).  Logs still name the program, not the wrapper.
+	using Wrapper = std::function<std::vector<std::string>(const std::vector<std::string> &,
+								const std::map<std::string, std::string> &)>;
+	void set_wrapper(Wrapper wrap) { wrap_ = std::move(wrap); }
 	void enqueue(HookEvent event);
 	// Reaps a finished hook, kills an overdue one, starts the next.
 	void tick(Clock::time_point now);
@@ -54,6 +62,7 @@ private:
 	void reap(bool block);
 
 	std::string program_;
+	Wrapper wrap_;
 	std::chrono::seconds timeout_{30};
 	std::deque<HookEvent> queue_;
 	pid_t child_ = -1;

@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,23 +18,10 @@
 #include "remap/config.hpp"
 #include "remap/error.hpp"
 #include "remap/journal_log.hpp"
+#include "remap/unit_sandbox.hpp"
 #include "remap/version.hpp"
 
 namespace {
-
-// A program the config names (hook, sendmail) that the daemon could not
-// run: why, or "" when it can.
-std::string program_problem(const std::string &path)
-{
-	struct stat st {};
-	if (::stat(path.c_str(), &st) != 0)
-		return remap::errno_text(errno);
-	if (!S_ISREG(st.st_mode))
-		return "not a regular file";
-	if (::access(path.c_str(), X_OK) != 0)
-		return "not executable";
-	return "";
-}
 
 // remapd -t: parse the config as the daemon would, check that the programs
 // it names can be run, touch nothing else.  Problems go to stderr as
@@ -45,16 +33,25 @@ int check_config(const remapd::Options &opts)
 		auto cfg = remap::load_config_or_defaults(opts.config_path, opts.config_explicit, &found);
 		std::vector<std::string> problems;
 		if (!cfg.hook.empty()) {
-			if (auto why = program_problem(cfg.hook); !why.empty())
+			if (auto why = remap::program_problem(cfg.hook); !why.empty())
 				problems.push_back(opts.config_path + ": hook: " + cfg.hook + ": " + why);
 		}
+		std::string note;
 		if (!cfg.mail_to.empty()) {
-			if (auto why = program_problem(cfg.sendmail); !why.empty())
+			// A missing sendmail is a machine without a local MTA (the
+			// shipped config mails root): mail is off, not a config error.
+			// One that exists but cannot run is a mistake.
+			struct stat st {};
+			if (::stat(cfg.sendmail.c_str(), &st) != 0 && errno == ENOENT)
+				note = remap::no_mta_message(cfg.sendmail);
+			else if (auto why = remap::program_problem(cfg.sendmail); !why.empty())
 				problems.push_back(opts.config_path + ": sendmail: " + cfg.sendmail + ": " + why +
 						   " (mail_to is set)");
 		}
 		if (!problems.empty())
 			throw remap::ConfigError(problems);
+		if (!note.empty())
+			std::cerr << "remapd: " << opts.config_path << ": warning: " << note << "\n";
 		if (found)
 			std::cout << "remapd: " << opts.config_path << ": configuration OK\n";
 		else
@@ -90,6 +87,10 @@ int main(int argc, char **argv)
 				      "Run the configured hook once per remap device with "
 				      "REMAPD_EVENT=test, wait for it, and exit (0 every run "
 				      "exited 0, 1 not or no hook configured)");
+	auto *nosandbox_opt = app.add_flag("--no-sandbox", opts.no_sandbox,
+					   "With --test-hook: run the hook and sendmail directly, not through "
+					   "systemd-run in remapd.service's sandbox");
+	nosandbox_opt->needs(test_opt);
 	bool check_only = false;
 	auto *check_opt = app.add_flag("-t,--check-config", check_only,
 				       "Check the configuration file and exit (0 valid, 1 not); assembles nothing");

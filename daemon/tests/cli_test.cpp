@@ -350,6 +350,17 @@ TEST(Remapd, CheckConfigFindsProgramsThatCannotRun)
 	// A sendmail nobody uses is not checked.
 	std::ofstream(conf) << "sendmail = " << dir.path() << "/missing\n";
 	EXPECT_EQ(remapd("-t -c " + conf).code, 0);
+	// mail_to with no sendmail at all: a machine without a local MTA (the
+	// shipped /etc/remapd.conf mails root).  Mail is off, said in one line;
+	// the config is valid.
+	std::ofstream(conf) << "mail_to = root\nsendmail = " << dir.path() << "/missing\n";
+	r = remapd("-t -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_EQ(r.err, "remapd: " + conf + ": warning: mail_to is set but " + dir.path() +
+				 "/missing cannot be run (No such file or directory): no local MTA: mail alerts "
+				 "disabled, install an MTA (e.g. exim4-daemon-light, postfix, nullmailer) or set a hook\n");
+	EXPECT_EQ(r.out, "remapd: " + conf + ": configuration OK\n");
+	EXPECT_EQ(remapd("-t -c " REMAP_SOURCE_DIR "/remapd.conf").code, 0);
 	// --once with -t: -t assembles nothing, --once assembles: refused.
 	r = remapd("--once -t -c " + conf);
 	EXPECT_EQ(r.code, 2);
@@ -426,6 +437,32 @@ TEST(Remapd, TestHook)
 	EXPECT_TRUE(has(r.err, "cannot start: No such file or directory")) << r.err;
 
 	EXPECT_EQ(remapd("--test-hook --once -c " + conf).code, 2);
+	EXPECT_EQ(remapd("--no-sandbox -c " + conf).code, 2);  // only with --test-hook
+}
+
+// --test-hook says where the hook ran: in remapd.service's sandbox only
+// under systemd with the unit installed (the VM test 64-mail-alert), else
+// directly.
+TEST(Remapd, TestHookSaysItIsNotSandboxed)
+{
+	TempDir dir;
+	std::string conf = dir.path() + "/remapd.conf";
+	std::string hook = dir.path() + "/hook";
+	std::ofstream(hook) << "#!/bin/sh\nexit 0\n";
+	std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+	std::ofstream(conf) << "hook = " << hook << "\n";
+	auto r = remapd("--test-hook --no-sandbox -c " + conf);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_TRUE(has(r.err, "--no-sandbox: running the hook and sendmail directly, not in the sandbox of "
+			       "remapd.service"))
+		<< r.err;
+	if (!std::filesystem::exists("/run/systemd/system")) {
+		r = remapd("--test-hook -c " + conf);
+		EXPECT_EQ(r.code, 0) << r.err;
+		EXPECT_TRUE(has(r.err, "systemd is not running the system (no /run/systemd/system): running the "
+				       "hook and sendmail directly"))
+			<< r.err;
+	}
 }
 
 // mail_to: `sendmail -t` gets the event as a mail on stdin (a fake
@@ -453,4 +490,20 @@ TEST(Remapd, TestHookMails)
 	r = remapd("--test-hook -c " + conf);
 	EXPECT_EQ(r.code, 1);
 	EXPECT_TRUE(has(r.err, "hook " + sendmail + " for test exited with status 75")) << r.err;
+
+	// No sendmail (no local MTA): the test fails and says why; a hook
+	// configured besides still runs.
+	std::filesystem::remove(sendmail);
+	std::string hook = dir.path() + "/hook";
+	std::ofstream(hook) << "#!/bin/sh\ntouch " << dir.path() << "/hook-ran\n";
+	std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+	std::ofstream(conf) << "mail_to = root\nsendmail = " << sendmail << "\nhook = " << hook << "\n";
+	r = remapd("--test-hook -c " + conf);
+	EXPECT_EQ(r.code, 1);
+	EXPECT_TRUE(has(r.err, "mail_to is set but " + sendmail +
+				       " cannot be run (No such file or directory): no local MTA: mail alerts disabled"))
+		<< r.err;
+	EXPECT_TRUE(has(r.err, "hook " + hook + ": 0 of 1 test event(s) failed; no mail sent: no local MTA"))
+		<< r.err;
+	EXPECT_TRUE(std::filesystem::exists(dir.path() + "/hook-ran"));
 }

@@ -159,6 +159,18 @@ TEST(Config, ShippedExampleParses)
 	EXPECT_EQ(c.poll_interval_s, 60u);
 }
 
+// The /etc/remapd.conf of the package (debian/dm-remap-v4-tools.install):
+// mail to root, every other key at its default.
+TEST(Config, ShippedConfigMailsRoot)
+{
+	Config c = load_config(REMAP_SOURCE_DIR "/remapd.conf");
+	Config want;
+	want.mail_to = "root";
+	EXPECT_EQ(c, want);
+	EXPECT_EQ(c.sendmail, "/usr/sbin/sendmail");
+	EXPECT_EQ(c.metrics_file, "");
+}
+
 // remapd and `remapctl health` both use this: a missing default file gives
 // the defaults, a missing explicit (-c) file is an error.
 TEST(Config, LoadOrDefaults)
