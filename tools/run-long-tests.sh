@@ -32,6 +32,10 @@
 #     reboot (tests/vm/long/host/63-adopt-boot.sh, three boots per kernel):
 #     remapd adopts it, and after the reboot it is assembled and mounted
 #     from fstab, the raw main mounted nowhere.
+#   * alerts mailed to root out of the box under systemd as PID 1
+#     (tests/vm/long/host/64-mail-alert.sh, two boots per kernel, on the
+#     same debs): the package's /etc/remapd.conf and unit, no-MTA line,
+#     remapd --test-hook in the unit's sandbox, a real remap mailed.
 #   * the VM tests that make test runs on one kernel only ("# vm-kernels:
 #     one"), on every kernel; the timing tests among them ("# vm-alone") at
 #     the end, one kernel after the other, with no other VM beside them.
@@ -123,6 +127,10 @@ long_kernel() {
     rc=0
     KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/63-adopt-boot.sh || rc=$?
     result "$kver bare dmsetup pair adopted" $rc
+    echo "=== $kver: alerts mailed to root by the package's config and unit"
+    rc=$deb_rc
+    ((rc != 0)) || KVER=$kver tests/vm/run-suite.sh tests/vm/long/host/64-mail-alert.sh || rc=$?
+    result "$kver mail alert under systemd" $rc
 }
 
 # The kernels' runs share nothing (logs, VM scratch and mutant builds are per
