@@ -132,7 +132,8 @@ struct dmr_scanner {
 	unsigned long last_commit;	/* jiffies of the last cursor commit */
 	unsigned int rate_kib;		/* pace of the last batch, KiB/s (READ_ONCE) */
 	unsigned int nr_warned;
-	struct xarray warned;		/* block -> slow reads seen */
+	unsigned int recheck_waits;	/* busy batches at this pass's end */
+	struct xarray warned;		/* blocks slow in this pass, read again at its end */
 	atomic64_t scans, blocks, warnings, errors, suspicious, moved, scan_ns;
 	atomic64_t own_sectors;		/* read by the scanner: not foreground */
 };

@@ -20,7 +20,10 @@
  *    those become pending (remapped on their next write, as in the I/O path).
  *  - A chunk slower than health/scan_warn_ms (default 50 ms) is narrowed the
  *    same way to the slow blocks; each is a warning.  A slow block is read
- *    once more at once: slow twice, it is "marginal".  A marginal block is
+ *    once more at the end of the pass (not at once: that read would come
+ *    from the drive's cache): slow again, it is "marginal".  What a pass
+ *    learnt ends with it, so a block slow once in each of two passes is
+ *    not marginal.  A marginal block is
  *    moved to the spare while it is still readable with a probability of
  *    health/marginal_remap_percent (default 50; 0 never, 100 always), using
  *    the same race-free move as the `remap` message (writes to the block are
@@ -53,7 +56,8 @@
 #define DMR_SCAN_IDLE_AFTER_MS	1000	/* no foreground I/O this long: idle */
 #define DMR_SCAN_FIRST_DELAY	60	/* seconds */
 #define DMR_SCAN_RETRY_DELAY	60	/* seconds, after a device (not media) error */
-#define DMR_SCAN_MAX_WARNED	65536	/* blocks whose warnings we remember */
+#define DMR_SCAN_MAX_WARNED	65536	/* slow blocks remembered in a pass */
+#define DMR_SCAN_RECHECK_WAITS	600	/* busy seconds at a pass's end before its slow blocks are forgotten */
 
 static struct workqueue_struct *dmr_scan_wq;
 
@@ -173,48 +177,21 @@ static void dmr_scan_narrow_errors(struct dmr_dev *d, u64 lblock, u64 n)
 		dmr_scan_narrow_errors(d, lblock + half, n - half);
 }
 
-/* A block read slower than the threshold: count it, and move it if marginal. */
-static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
+/* Slow twice, the second time at the end of the pass: move it, maybe. */
+static void dmr_scan_marginal(struct dmr_dev *d, u64 lblock)
 {
-	struct dmr_scanner *s = &d->scan;
-	unsigned int warn_ms = READ_ONCE(dmr_settings.scan_warn_ms);
-	unsigned long seen = 0;
-	void *old;
-	s64 ms;
 	u64 sblock;
 	int r;
 
-	old = xa_load(&s->warned, lblock);
-	if (old)
-		seen = xa_to_value(old);
-	seen++;
-	atomic64_inc(&s->warnings);
-	mutex_lock(&d->meta_lock);
-	d->meta.scan.warnings++;
-	d->dirty = true;
-	mutex_unlock(&d->meta_lock);
-	/* Slow once may be chance: read it again now; slow twice is marginal. */
-	if (seen == 1 && !dmr_scan_read(d, lblock, 1, &ms) && ms > warn_ms)
-		seen++;
-	if (seen < 2) {
-		/* Remember it for the next pass, within a memory bound. */
-		if (!old && s->nr_warned >= DMR_SCAN_MAX_WARNED)
-			return;
-		if (!xa_is_err(xa_store(&s->warned, lblock, xa_mk_value(seen), GFP_NOIO)) && !old)
-			s->nr_warned++;
-		return;
-	}
-	if (old) {
-		xa_erase(&s->warned, lblock);
-		s->nr_warned--;
-	}
 	dmr_dbg(1, "%s: sector %llu is marginal (slow reads)", dmr_name(d),
 		(unsigned long long)dmr_block_sector(d, lblock));
 	if (get_random_u32_below(100) >= READ_ONCE(dmr_settings.marginal_remap_percent))
 		return;
+	/* The move's read of main is the scanner's, not foreground I/O. */
+	atomic64_add(dmr_block_sector(d, 1), &d->scan.own_sectors);
 	r = dmr_remap_block(d, lblock, false, &sblock);
 	if (!r) {
-		atomic64_inc(&s->moved);
+		atomic64_inc(&d->scan.moved);
 		dmr_warn_limited(d, "%s: slow reads: moved marginal sector %llu to the spare",
 				 dmr_name(d), (unsigned long long)dmr_block_sector(d, lblock));
 	} else if (r == -ENODATA) {
@@ -226,6 +203,26 @@ static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
 		dmr_warn_limited(d, "%s: could not move marginal sector %llu: %d", dmr_name(d),
 				 (unsigned long long)dmr_block_sector(d, lblock), r);
 	}
+}
+
+/*
+ * A block read slower than the threshold: a warning, remembered until the
+ * end of this pass (dmr_scan_recheck).  Not read again now: the drive
+ * would answer from its cache, and a read cannot bypass it (the block
+ * layer refuses REQ_FUA on reads).
+ */
+static void dmr_scan_slow_block(struct dmr_dev *d, u64 lblock)
+{
+	struct dmr_scanner *s = &d->scan;
+
+	atomic64_inc(&s->warnings);
+	mutex_lock(&d->meta_lock);
+	d->meta.scan.warnings++;
+	d->dirty = true;
+	mutex_unlock(&d->meta_lock);
+	if (s->nr_warned < DMR_SCAN_MAX_WARNED &&
+	    !xa_insert(&s->warned, lblock, xa_mk_value(1), GFP_NOIO))
+		s->nr_warned++;
 }
 
 static void dmr_scan_narrow_slow(struct dmr_dev *d, u64 lblock, u64 n)
@@ -297,6 +294,63 @@ static void dmr_scan_range(struct dmr_dev *d, u64 lblock, u64 n)
 		pos = next;
 	}
 	atomic64_add(n, &d->scan.blocks);
+}
+
+/* Is lblock remapped or pending now (by the I/O path, a message, a move)? */
+static bool dmr_scan_mapped(struct dmr_dev *d, u64 lblock)
+{
+	const struct dmr_table *t;
+	bool mapped;
+	u32 i;
+
+	rcu_read_lock();
+	t = rcu_dereference(d->table);
+	i = dmr_ext_find(t->ext, t->nr, lblock);
+	mapped = i < t->nr && t->ext[i].lblock <= lblock;
+	rcu_read_unlock();
+	return mapped;
+}
+
+/*
+ * The end of a pass: read each block found slow in it once more.  The rest
+ * of the pass has been read since, which on a disk larger than its cache
+ * has pushed the block out of it, so a second slow read is the medium's and
+ * the block is marginal.  A read while the disk is busy says nothing
+ * (dmr_scan_read): the recheck waits for an idle second, up to
+ * DMR_SCAN_RECHECK_WAITS of them, then forgets the blocks unread.  The
+ * memory ends with the pass either way: a block slow once in each of two
+ * passes is not marginal.
+ * Reads for up to DMR_SCAN_BATCH_MS; false if blocks are left for later.
+ */
+static bool dmr_scan_recheck(struct dmr_dev *d)
+{
+	struct dmr_scanner *s = &d->scan;
+	unsigned int warn_ms = READ_ONCE(dmr_settings.scan_warn_ms);
+	ktime_t t0 = ktime_get();
+	unsigned long idx;
+	void *entry;
+	s64 ms;
+	int r;
+
+	if (s->busy && !xa_empty(&s->warned) && ++s->recheck_waits < DMR_SCAN_RECHECK_WAITS)
+		return false;
+	xa_for_each(&s->warned, idx, entry) {
+		if (READ_ONCE(s->stopped) || s->device_error ||
+		    ktime_ms_delta(ktime_get(), t0) >= DMR_SCAN_BATCH_MS)
+			return false;
+		xa_erase(&s->warned, idx);
+		s->nr_warned--;
+		if (s->busy || dmr_scan_mapped(d, idx))
+			continue;
+		r = dmr_scan_read(d, idx, 1, &ms);
+		if (r) {
+			if (dmr_scan_media_error(d, r, idx, true))
+				dmr_scan_error_block(d, idx);
+		} else if (ms > warn_ms) {
+			dmr_scan_marginal(d, idx);
+		}
+	}
+	return !s->device_error;
 }
 
 /* Seconds until the next pass is due, 0 if it is due now. */
@@ -382,6 +436,10 @@ static void dmr_scan_work(struct work_struct *work)
 			}
 		}
 		s->manual = xchg(&s->triggered, false);
+		/* What an interrupted recheck left says nothing about this pass. */
+		xa_destroy(&s->warned);
+		s->nr_warned = 0;
+		s->recheck_waits = 0;
 		WRITE_ONCE(s->cursor, READ_ONCE(d->meta.scan.cursor));
 		if (s->cursor >= main_blocks)
 			WRITE_ONCE(s->cursor, 0);
@@ -429,6 +487,12 @@ static void dmr_scan_work(struct work_struct *work)
 			break;		/* rescan this chunk later */
 		WRITE_ONCE(s->cursor, s->cursor + n);
 		bytes += n << (d->block_shift + SECTOR_SHIFT);
+	}
+	if (s->cursor >= main_blocks && !s->device_error && !READ_ONCE(s->stopped) &&
+	    !dmr_scan_recheck(d) && !s->device_error) {
+		/* More slow blocks to read again; busy, wait for an idle second. */
+		dmr_scan_queue(s, msecs_to_jiffies(busy ? DMR_SCAN_IDLE_AFTER_MS : DMR_SCAN_BATCH_MS));
+		return;
 	}
 	if (s->device_error) {
 		s->device_error = false;
