@@ -15,6 +15,9 @@ KDIR ?= $(or $(shell tests/vm/kernels.sh --info '$(KVER)' 2>/dev/null | sed -n '
 # never in KVERS, so `make test` does not run on them.  Recursive: evaluated
 # when a recipe runs, i.e. after `debug-kernel` built it.
 DEBUG_KVERS = $(shell tests/vm/kernels.sh --debug 2>/dev/null)
+# Debian's PREEMPT_RT kernels unpacked by `fetch-test-kernels.sh --rt`
+# (`make test-rt`); never in KVERS either.  Recursive, like DEBUG_KVERS.
+RT_KVERS = $(shell tests/vm/kernels.sh --rt 2>/dev/null)
 CMAKE_BUILD := build/cmake
 JOBS ?= $(shell nproc)
 
@@ -25,7 +28,7 @@ copy_sources = rsync -a --delete $(SRC_FILTER) kernel/ $(1)/kernel/ && \
 	cp VERSION $(1)/VERSION
 
 .PHONY: all help deps module module-all module-bench-cost sparse userspace test test-unit test-vm \
-        debug-kernel module-debug test-debug test-long test-mutants test-crash-mutants bench fuzz demo clean \
+        debug-kernel module-debug test-debug rt-kernels module-rt test-rt test-long test-mutants test-crash-mutants bench fuzz demo clean \
         clean-debug-kernel install install-build uninstall modules_install modules_uninstall \
         dkms-source dkms-install dkms-uninstall deb module-all-demo build-types check-blkid-prober
 
@@ -45,6 +48,7 @@ help:
 	@echo "make test-unit   GoogleTest suites via ctest"
 	@echo "make test-vm     VM tests only (TESTS='name ...' to pick)"
 	@echo "make test-debug  VM tests on a debug kernel (lockdep, KASAN, debug objects; built once, ~20 min)"
+	@echo "make test-rt     race and error-path VM tests on Debian's PREEMPT_RT kernels (unpacked, not installed)"
 	@echo "make test-long   long reliability runs: 20 power-cut cycles, 10 min stress, 10 min fuzzing, mutants"
 	@echo "make test-mutants  each kernel review fix undone must fail its VM test (KVER=, ~1 min per mutant)"
 	@echo "make test-crash-mutants  each FLUSH/FUA removed must fail the crash replay (KVER=, ~5 min per mutant)"
@@ -147,6 +151,27 @@ test-debug: deps debug-kernel module-debug userspace
 	@mkdir -p build
 	set -o pipefail; KVER=$(lastword $(DEBUG_KVERS)) tests/vm/run-suite.sh $(or $(TESTS),$(DEBUG_TESTS)) 2>&1 | \
 	  tee build/vm-suite-debug.log
+
+# Debian's PREEMPT_RT kernels (linux-image-*-rt-amd64, 6.1 and 6.12), unpacked
+# under build/kernels/rt/root like the test kernels, never installed.  On RT
+# spinlocks sleep and most of the kernel is preemptible, so these tests check
+# that no path of ours sleeps in atomic context ("BUG: scheduling while
+# atomic" fails the run, kernel-log-bad.re) and that the race windows hold
+# under a preemptible kernel.  Opt-in: not part of `make test`.
+RT_TESTS = 15-race-windows 22-error-paths 25-main-refuses-writes
+rt-kernels:
+	tools/fetch-test-kernels.sh --rt
+
+module-rt: rt-kernels
+	@test -n "$(RT_KVERS)" || { echo "no RT kernel in build/kernels/rt/root"; exit 1; }
+	$(MAKE) module-all KVERS="$(RT_KVERS)"
+
+test-rt: deps module-rt userspace
+	@test -n "$(RT_KVERS)" || { echo "no RT kernel in build/kernels/rt/root"; exit 1; }
+	@mkdir -p build; : >build/vm-suite-rt.log
+	@set -o pipefail; rc=0; for v in $(RT_KVERS); do \
+	  KVER=$$v tests/vm/run-suite.sh $(or $(TESTS),$(RT_TESTS)) 2>&1 | tee -a build/vm-suite-rt.log || rc=1; \
+	done; exit $$rc
 
 # The long forms of the power-cut test, the stress test and fuzzing
 # (`make test` runs the short forms), on every kernel.

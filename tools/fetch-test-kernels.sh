@@ -18,18 +18,32 @@
 # Nothing else changes outside build/kernels/.  Root (or sudo) is needed
 # only for apt-get update/install; run it as the user who owns the clone.
 #
-# Env: DMR_KERNEL_ROOT (default <repo>/build/kernels/root).
-# Usage: fetch-test-kernels.sh [VERSION...] (default: the two above)
+# --rt: the PREEMPT_RT flavour instead (linux-image-*-rt-amd64: the 6.1
+# of linux-image-rt-amd64 and the newest 6.12 -rt), unpacked the same way
+# under build/kernels/rt/root/, which `tests/vm/kernels.sh --rt` lists and
+# the plain list does not: opt-in (`make test-rt`), never part of `make test`.
+#
+# Env: DMR_KERNEL_ROOT (default <repo>/build/kernels/root), with --rt
+# DMR_RT_KERNEL_ROOT (default <repo>/build/kernels/rt/root).
+# Usage: fetch-test-kernels.sh [--rt] [VERSION...] (default: the two above)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
-root=${DMR_KERNEL_ROOT:-$repo/build/kernels/root}
+flavour=amd64 list=()
+if [[ ${1:-} == --rt ]]; then
+    shift
+    flavour=rt-amd64 list=(--rt)
+    root=${DMR_RT_KERNEL_ROOT:-$repo/build/kernels/rt/root}
+else
+    root=${DMR_KERNEL_ROOT:-$repo/build/kernels/root}
+fi
 debs=$(dirname "$root")/debs
 mkdir -p "$root" "$debs"
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO=sudo
 
 have_series() { # SERIES (6.1, 6.12): a usable kernel of it exists
-    DMR_KERNEL_ROOT=$root "$repo/tests/vm/kernels.sh" 2>/dev/null | grep -q "^${1//./\\.}\."
+    DMR_KERNEL_ROOT=$root DMR_RT_KERNEL_ROOT=$root "$repo/tests/vm/kernels.sh" "${list[@]}" 2>/dev/null |
+        grep "^${1//./\\.}\." | grep -q -- "-$flavour\$"
 }
 updated=
 apt_update() {
@@ -37,19 +51,21 @@ apt_update() {
     $SUDO apt-get update -qq
     updated=1
 }
-# The 6.1 version linux-image-amd64 depends on, and the newest 6.12 one.
+# The 6.1 version linux-image-amd64 (-rt-amd64) depends on, and the newest
+# 6.12 one.
 pick_61() {
-    { apt-cache depends linux-image-amd64 2>/dev/null || true; } |
-        sed -n 's/.*Depends: linux-image-\(6\.1\.[^ ]*-amd64\)$/\1/p' | head -n 1
+    { apt-cache depends "linux-image-$flavour" 2>/dev/null || true; } |
+        sed -n "s/.*Depends: linux-image-\(6\.1\.[^ ]*-$flavour\)\$/\1/p" | head -n 1
 }
 pick_612() {
-    { apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' 2>/dev/null || true; } |
+    { apt-cache search --names-only "^linux-image-6\\.12\\.[0-9]+\\+deb12-$flavour\$" 2>/dev/null || true; } |
         awk '{print $1}' | sed 's/^linux-image-//' | sort -V | tail -n 1
 }
 # Unpacked here and usable, as kernels.sh decides it (relocated, links
 # still resolving: a moved clone leaves them dangling, so fetch again).
 unpacked() {
-    DMR_TEST_KERNELS=unpacked DMR_KERNEL_ROOT=$root KVER=$1 "$repo/tests/vm/kernels.sh" >/dev/null 2>&1
+    DMR_TEST_KERNELS=unpacked DMR_KERNEL_ROOT=$root DMR_RT_KERNEL_ROOT=$root KVER=$1 \
+        "$repo/tests/vm/kernels.sh" >/dev/null 2>&1
 }
 
 versions=("$@")
@@ -63,7 +79,7 @@ if ((${#versions[@]} == 0)); then
     for s in "${want[@]}"; do
         if [[ $s == 6.1 ]]; then v=$(pick_61); else v=$(pick_612); fi
         if [[ -n $v ]]; then versions+=("$v"); else
-            echo "fetch-test-kernels: no $s kernel in the apt sources; not testing on $s" >&2
+            echo "fetch-test-kernels: no $s $flavour kernel in the apt sources; not testing on $s" >&2
         fi
     done
 fi
@@ -73,7 +89,7 @@ for v in "${versions[@]}"; do
     apt-cache show "linux-image-$v" >/dev/null 2>&1 || apt_update
     pkgs=("linux-image-$v" "linux-headers-$v")
     mapfile -t -O 2 pkgs < <(apt-cache depends "linux-headers-$v" |
-        sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\)$/\1/p' | sort -u)
+        sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\(-rt\)\{0,1\}\|linux-kbuild-[^ ]*\)$/\1/p' | sort -u)
     echo "fetch-test-kernels: $v: ${pkgs[*]} (unpacked into $root, not installed)"
     # What the headers and kbuild depend on that is not a kernel package:
     # the compiler, pahole (6.12 generates BTF for every module), the
