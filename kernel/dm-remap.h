@@ -180,15 +180,21 @@ struct dmr_dev {
 	unsigned long main_probe_next;	/* jiffies: no new probe before */
 	/*
 	 * Blocks remapped for write errors with no write working on main in
-	 * between, and the sum of writes_ok when that was last seen (worker
-	 * only; see dmr_main_refuses_writes()).
+	 * between, and the sum of writes_ok when that was last seen (under
+	 * lock; see dmr_main_refuses_writes()).
 	 */
 	unsigned int wfail_count;
 	u64 wfail_ok_seen;
 	unsigned long main_wprobe_next;	/* jiffies: see dmr_main_refuses_writes() */
-	/* Blocks [wk_start, wk_end) the worker is writing, if wk_busy (under lock). */
-	bool wk_busy;
-	u64 wk_start, wk_end;
+	/*
+	 * The writes the worker is handling, each until it is completed
+	 * (dmr_io.active, under lock): a move of one of their blocks waits
+	 * for them, and a second write to one of their blocks waits on
+	 * wk_parked until they are done.
+	 */
+	struct list_head wk_active;
+#define DMR_WORKERS	16	/* deferred bios handled at once, per device */
+	struct bio_list wk_parked;
 	wait_queue_head_t wk_wait;	/* a move waiting for the worker */
 
 	/* Table options. */
@@ -222,12 +228,14 @@ struct dmr_dev {
 	bool reload_on_resume;		/* a reload: re-read metadata at preresume */
 	bool nospc_logged;
 
-	/* Bios the worker must finish: error retries, held and pending writes. */
+	/*
+	 * Bios the worker must finish (error retries, held and pending
+	 * writes), each a work item of its own on wq (dmr_io.work), so one
+	 * slow bio does not hold up the others.
+	 */
 	spinlock_t lock;
-	struct bio_list deferred;
 	struct bio_list held;		/* worker writes parked behind a block move */
 	struct workqueue_struct *wq;
-	struct work_struct worker;
 	struct bio_set bs;
 	struct work_struct event_work;	/* dm_table_event() from any context */
 
@@ -251,6 +259,10 @@ struct dmr_io {
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
 	u64 need_gen;			/* worker: the commit it waits for, 0 none */
+	/* Worker only (dmr_defer_bio): */
+	struct dmr_dev *d;
+	struct work_struct work;
+	struct list_head active;	/* on d->wk_active while it writes */
 };
 
 enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };
@@ -325,7 +337,7 @@ void dmr_totals_add(struct dmr_totals *a, const struct dmr_totals *b);
 /* dmr-io.c */
 int dmr_map(struct dm_target *ti, struct bio *bio);
 int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);
-void dmr_worker(struct work_struct *work);
+
 void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
 int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 		void *buf, unsigned int len, blk_opf_t opf);

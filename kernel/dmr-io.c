@@ -10,19 +10,20 @@
  * instructions per I/O by tools/bench/icount (docs/BENCHMARKS.md).
  *
  * Failed bios on the main device and writes that need a new remap are
- * handed to a worker (DM_ENDIO_INCOMPLETE / DM_MAPIO_SUBMITTED), which
- * retries, narrows the failure down to single blocks, copies data to the
- * spare, commits the metadata and only then completes the bio.  A write the
- * caller sees succeed is therefore always on stable media at a location the
- * committed metadata points to.
+ * handed to the worker (DM_ENDIO_INCOMPLETE / DM_MAPIO_SUBMITTED), a work
+ * item per bio, which retries, narrows a failed write down to single blocks
+ * (written again in parallel), copies data to the spare, commits the
+ * metadata and only then completes the bio.  A write the caller sees succeed
+ * is therefore always on stable media at a location the committed metadata
+ * points to.
  *
- * Retries and bisection on the main device run without meta_lock (a disk
+ * Retries on the main device run without meta_lock (a disk
  * with long command timeouts must not stall commits, messages and the
  * scanner); meta_lock covers only looking at and changing the working
  * extent table, spare allocation and the spare write of a new remap.
  *
  * Writes ->map sends to the main device are counted per epoch, and the
- * worker publishes the range it writes, so that a block move
+ * worker publishes the ranges it writes (d->wk_active), so that a block move
  * (dmr_remap_block) can hold new writes to the block and wait for those
  * already issued; see dmr_quiesce_begin().
  */
@@ -88,16 +89,29 @@ int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 	return r;
 }
 
+static void dmr_bio_work(struct work_struct *work);
+
+/* Hand a bio to the worker: a work item of its own (any context). */
 void dmr_defer_bio(struct dmr_dev *d, struct bio *bio)
 {
 	struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
-	unsigned long flags;
 
 	io->where = DMR_TO_WORKER;
-	spin_lock_irqsave(&d->lock, flags);
-	bio_list_add(&d->deferred, bio);
-	spin_unlock_irqrestore(&d->lock, flags);
-	queue_work(d->wq, &d->worker);
+	io->d = d;
+	INIT_WORK(&io->work, dmr_bio_work);
+	queue_work(d->wq, &io->work);
+}
+
+/* Queue again bios the worker parked (behind a move or another write). */
+static void dmr_requeue(struct dmr_dev *d, struct bio_list *bios)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(bios))) {
+		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
+
+		queue_work(d->wq, &io->work);
+	}
 }
 
 static bool dmr_overlaps_move(struct dmr_dev *d, sector_t lsector, unsigned int sectors)
@@ -516,34 +530,81 @@ fail:
 
 static bool dmr_main_refuses_writes(struct dmr_dev *d, u64 lblock);
 
-/* Bisect a failed write on main down to the blocks that fail; remap those. */
-static blk_status_t dmr_write_bisect(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
+/*
+ * A failed write on main, block by block: each block of [pos, pos + len)
+ * is written again, DMR_RETRY_BATCH of them at a time in parallel, and
+ * the blocks that fail are remapped.  A failure on a sick disk can take
+ * tens of seconds (its timeouts and retries): bisection cost about
+ * 2 * log2(n) of them one after the other (12 for a 1 MiB write with one
+ * bad block), this costs one per batch that holds a bad block, so a bio
+ * that retries here (and a suspend waiting for it) waits about one failure
+ * more than the failure that sent it here.
+ */
+#define DMR_RETRY_BATCH	16
+
+struct dmr_retry {
+	atomic_t pending;
+	struct completion done;
+	struct dmr_retry_slot {
+		struct dmr_retry *r;
+		blk_status_t st;
+	} slot[DMR_RETRY_BATCH];
+};
+
+/* Each clone is put at its end, so the bioset's pool refills while we wait. */
+static void dmr_retry_end_io(struct bio *clone)
+{
+	struct dmr_retry_slot *slot = clone->bi_private;
+	struct dmr_retry *r = slot->r;
+
+	slot->st = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&r->pending))
+		complete(&r->done);
+}
+
+static blk_status_t dmr_write_blocks(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
 				     sector_t pos, sector_t len)
 {
-	sector_t half, part[2][2];
+	sector_t bsec = 1u << d->block_shift, end = pos + len, first;
+	struct dmr_retry r;
 	blk_status_t st;
-	unsigned int i;
+	unsigned int i, n;
 
-	if (len <= (1u << d->block_shift)) {
-		if (dmr_main_refuses_writes(d, dmr_block(d, pos)))
-			return BLK_STS_IOERR;
-		return dmr_write_new_remap(d, bio, io, pos, len);
-	}
-	half = dmr_block_sector(d, dmr_block(d, len) / 2);
-	part[0][0] = pos;
-	part[0][1] = half;
-	part[1][0] = pos + half;
-	part[1][1] = len - half;
-	for (i = 0; i < 2; i++) {
-		st = dmr_clone_io(d, bio, io, part[i][0], part[i][1], d->main_dev->bdev,
-				  part[i][0], dmr_write_opf(bio, io));
-		if (!st)
-			d->wfail_count = 0;	/* main takes writes */
-		/* Stop trying halves once main turned out to refuse writes. */
-		if (st && dmr_media_error(st) && READ_ONCE(d->main_failed) != DMR_MAIN_RO)
-			st = dmr_write_bisect(d, bio, io, part[i][0], part[i][1]);
-		if (st)
-			return st;
+	for (first = pos; first < end; first += (sector_t)n << d->block_shift) {
+		n = (unsigned int)min_t(sector_t, DMR_RETRY_BATCH, (end - first) >> d->block_shift);
+		atomic_set(&r.pending, n + 1);
+		init_completion(&r.done);
+		for (i = 0; i < n; i++) {
+			struct bio *clone = bio_alloc_clone(d->main_dev->bdev, bio, GFP_NOIO, &d->bs);
+
+			bio_trim(clone, first + i * bsec - io->lsector, bsec);
+			clone->bi_iter.bi_sector = first + i * bsec;
+			clone->bi_opf = dmr_write_opf(bio, io);
+			r.slot[i].r = &r;
+			clone->bi_private = &r.slot[i];
+			clone->bi_end_io = dmr_retry_end_io;
+			submit_bio(clone);
+		}
+		if (!atomic_dec_and_test(&r.pending))
+			wait_for_completion_io(&r.done);
+		for (i = 0; i < n; i++) {
+			sector_t at = first + i * bsec;
+
+			st = r.slot[i].st;
+			if (!st) {
+				WRITE_ONCE(d->wfail_count, 0);	/* main takes writes */
+				continue;
+			}
+			if (!dmr_media_error(st))
+				return st;
+			/* Stop remapping once main turned out to refuse writes. */
+			if (dmr_main_refuses_writes(d, dmr_block(d, at)))
+				return st;
+			st = dmr_write_new_remap(d, bio, io, at, bsec);
+			if (st)
+				return st;
+		}
 	}
 	return BLK_STS_OK;
 }
@@ -560,7 +621,7 @@ static blk_status_t dmr_write_main(struct dmr_dev *d, struct bio *bio, struct dm
 
 	st = dmr_clone_io(d, bio, io, pos, len, d->main_dev->bdev, pos, dmr_write_opf(bio, io));
 	if (!st) {
-		d->wfail_count = 0;
+		WRITE_ONCE(d->wfail_count, 0);
 		dmr_main_ok(d, true);
 		return BLK_STS_OK;
 	}
@@ -568,7 +629,7 @@ static blk_status_t dmr_write_main(struct dmr_dev *d, struct bio *bio, struct dm
 		return st;
 	if (READ_ONCE(d->main_failed) == DMR_MAIN_RO && dmr_main_refuses_writes(d, dmr_block(d, pos)))
 		return st;
-	return dmr_write_bisect(d, bio, io, pos, len);
+	return dmr_write_blocks(d, bio, io, pos, len);
 }
 
 /*
@@ -793,112 +854,127 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
 }
 
 /*
- * The worker's own writes (retries and bisection of failed writes, held
+ * The worker's own writes (retries of failed writes, held
  * writes, writes to pending blocks) can take long on a failing disk, so a
  * block move does not wait for them through the epoch counters, which
- * would make it wait for all of them: the worker publishes the range of the
- * bio it is writing instead, and only a move of a block in that range waits
- * for it (dmr_quiesce_begin).  A write that overlaps a move in progress is
- * parked on d->held until dmr_quiesce_end() hands it back.
+ * would make it wait for all of them: each such write is on d->wk_active
+ * with its range until it is completed, and only a move of a block in that
+ * range waits for it (dmr_quiesce_begin).  A write that overlaps a move in
+ * progress is parked on d->held until dmr_quiesce_end() hands it back; one
+ * that overlaps another write of the worker waits on d->wk_parked until
+ * that one is completed, so the worker never handles two writes to one
+ * block at once (the remap of a block is staged by one of them only).
  */
+static void dmr_io_blocks(struct dmr_dev *d, const struct dmr_io *io, u64 *start, u64 *end)
+{
+	sector_t len = io->iter.bi_size >> SECTOR_SHIFT;
+
+	*start = dmr_block(d, io->lsector);
+	*end = len ? dmr_block(d, io->lsector + len - 1) + 1 : *start;	/* an empty flush */
+}
+
+/* Is the worker writing none of blocks [start, end)?  d->lock held. */
+static bool dmr_worker_clear_of(struct dmr_dev *d, u64 start, u64 end)
+{
+	struct dmr_io *io;
+	u64 s, e;
+
+	list_for_each_entry(io, &d->wk_active, active) {
+		dmr_io_blocks(d, io, &s, &e);
+		if (s < end && e > start)
+			return false;
+	}
+	return true;
+}
+
 static bool dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
 {
-	unsigned int sectors = bio_sectors(bio);
 	bool entered = false;
+	u64 start, end;
 
+	dmr_io_blocks(d, io, &start, &end);
 	spin_lock_irq(&d->lock);
-	if (d->moving && dmr_overlaps_move(d, io->lsector, sectors)) {
+	if (d->moving && dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
 		bio_list_add(&d->held, bio);
+	} else if (!dmr_worker_clear_of(d, start, end)) {
+		bio_list_add(&d->wk_parked, bio);
 	} else {
-		d->wk_start = dmr_block(d, io->lsector);
-		d->wk_end = dmr_block(d, io->lsector + sectors - 1) + 1;
-		d->wk_busy = true;
+		list_add_tail(&io->active, &d->wk_active);
 		entered = true;
 	}
 	spin_unlock_irq(&d->lock);
 	return entered;
 }
 
-static void dmr_main_exit(struct dmr_dev *d)
+static void dmr_main_exit(struct dmr_dev *d, struct dmr_io *io)
 {
+	struct bio_list parked;
+
 	spin_lock_irq(&d->lock);
-	d->wk_busy = false;
+	list_del(&io->active);
+	parked = d->wk_parked;		/* each tries again; overlapping ones park again */
+	bio_list_init(&d->wk_parked);
 	spin_unlock_irq(&d->lock);
 	wake_up_all(&d->wk_wait);
+	dmr_requeue(d, &parked);
 }
 
-/* Is the worker writing none of blocks [start, end)?  d->lock held. */
-static bool dmr_worker_clear_of(struct dmr_dev *d, u64 start, u64 end)
+/*
+ * One deferred bio, in a work item of its own: the bios of a device are
+ * handled concurrently (up to the workqueue's max_active), so a write
+ * retrying on a slow failing block holds up neither the reads and writes
+ * of other blocks nor the worker's other bios.
+ *
+ * Commit: the bio is completed with success only if the commit its change
+ * needs succeeded (need_gen against commit_gen), whoever ran it.  Bios
+ * handled at the same time share commits: the first to get meta_lock
+ * writes everything staged, the others find it committed (group commit).
+ */
+static void dmr_bio_work(struct work_struct *work)
 {
-	return !d->wk_busy || d->wk_end <= start || d->wk_start >= end;
-}
-
-void dmr_worker(struct work_struct *work)
-{
-	struct dmr_dev *d = container_of(work, struct dmr_dev, worker);
-	struct bio_list bios, done;
+	struct dmr_io *io = container_of(work, struct dmr_io, work);
+	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(*io));
+	struct dmr_dev *d = io->d;
+	blk_status_t orig = bio->bi_status;
+	bool entered = false;
 	unsigned int noio;
-	struct bio *bio;
 
 	dmr_fault_worker();
-	bio_list_init(&done);
-	spin_lock_irq(&d->lock);
-	bios = d->deferred;
-	bio_list_init(&d->deferred);
-	spin_unlock_irq(&d->lock);
-	if (bio_list_empty(&bios))
-		return;
-
 	noio = memalloc_noio_save();
-	while ((bio = bio_list_pop(&bios))) {
-		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
-		blk_status_t orig = bio->bi_status;
-
-		bio->bi_iter = io->iter;	/* undo what lower layers advanced */
-		io->need_gen = 0;
-		if (bio_op(bio) == REQ_OP_READ) {
-			bio->bi_status = dmr_handle_read(d, bio, io, orig);
-		} else if (READ_ONCE(d->meta_failed)) {
-			bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
-		} else {
-			if (!dmr_main_enter(d, bio, io))
-				continue;	/* parked behind a block move */
-			if (bio_op(bio) == REQ_OP_DISCARD)
-				bio->bi_status = dmr_handle_discard(d, bio, io);
-			else
-				bio->bi_status = dmr_handle_write(d, bio, io);
-			dmr_main_exit(d);
+	bio->bi_iter = io->iter;	/* undo what lower layers advanced */
+	io->need_gen = 0;
+	if (bio_op(bio) == REQ_OP_READ) {
+		bio->bi_status = dmr_handle_read(d, bio, io, orig);
+	} else if (READ_ONCE(d->meta_failed)) {
+		bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
+	} else {
+		if (!dmr_main_enter(d, bio, io)) {
+			memalloc_noio_restore(noio);
+			return;		/* parked: queued again later */
 		}
-		if (bio->bi_status && bio_op(bio) == REQ_OP_READ)
-			dmr_read_failed(d, bio);
-		bio_list_add(&done, bio);
+		entered = true;
+		if (bio_op(bio) == REQ_OP_DISCARD)
+			bio->bi_status = dmr_handle_discard(d, bio, io);
+		else
+			bio->bi_status = dmr_handle_write(d, bio, io);
 	}
-	/*
-	 * Group commit: one metadata update for everything staged above (a
-	 * move or the scanner may have committed it already).  A bio is
-	 * completed with success only if the commit its change needs
-	 * succeeded; otherwise its data is not reachable after a crash, or
-	 * was dropped with the staged changes, and it fails.
-	 */
+	if (bio->bi_status && bio_op(bio) == REQ_OP_READ)
+		dmr_read_failed(d, bio);
+
 	dmr_fault_group_commit();
 	mutex_lock(&d->meta_lock);
 	if (d->dirty && !dmr_meta_commit(d))
 		dmr_publish(d);
-	bio_list_for_each(bio, &done) {
-		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
-
-		if (io->need_gen > d->commit_gen && !bio->bi_status)
-			bio->bi_status = BLK_STS_IOERR;
-	}
+	if (io->need_gen > d->commit_gen && !bio->bi_status)
+		bio->bi_status = BLK_STS_IOERR;
 	mutex_unlock(&d->meta_lock);
 	memalloc_noio_restore(noio);
 
-	while ((bio = bio_list_pop(&done))) {
-		struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
-
-		io->done = true;
-		bio_endio(bio);
-	}
+	/* Out of wk_active only now: a second write to the block waited for this commit. */
+	if (entered)
+		dmr_main_exit(d, io);
+	io->done = true;
+	bio_endio(bio);
 }
 
 /* percpu_ref release: the last write of a killed epoch ended (any context). */
@@ -952,14 +1028,16 @@ static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
  */
 static void dmr_quiesce_end(struct dmr_dev *d, bool published)
 {
+	struct bio_list held;
+
 	if (published)
 		synchronize_rcu();
 	spin_lock_irq(&d->lock);
 	WRITE_ONCE(d->moving, 0);
-	bio_list_merge(&d->deferred, &d->held);
+	held = d->held;
 	bio_list_init(&d->held);
 	spin_unlock_irq(&d->lock);
-	queue_work(d->wq, &d->worker);	/* pick up the writes we held */
+	dmr_requeue(d, &held);		/* the writes we held */
 }
 
 /*
@@ -1013,7 +1091,12 @@ static bool dmr_probe_candidate(struct dmr_dev *d, u64 b)
 	i = dmr_ext_find(t->ext, t->nr, b);
 	mapped = i < t->nr && t->ext[i].lblock <= b;
 	rcu_read_unlock();
-	return !mapped && !(d->wk_start <= b && b < d->wk_end);
+	if (mapped)
+		return false;
+	spin_lock_irq(&d->lock);
+	mapped = !dmr_worker_clear_of(d, b, b + 1);
+	spin_unlock_irq(&d->lock);
+	return !mapped;
 }
 
 /*
@@ -1041,17 +1124,20 @@ static bool dmr_main_refuses_writes(struct dmr_dev *d, u64 lblock)
 
 	for_each_possible_cpu(cpu)
 		ok += per_cpu_ptr(d->pcpu, cpu)->writes_ok;
+	if (ro && time_before(jiffies, READ_ONCE(d->main_wprobe_next)))
+		return true;
+	/* Worker bios run concurrently: count under the lock. */
+	spin_lock_irq(&d->lock);
 	if (ok != d->wfail_ok_seen) {
 		d->wfail_ok_seen = ok;
 		d->wfail_count = 0;
 	}
-	if (ro) {
-		if (time_before(jiffies, READ_ONCE(d->main_wprobe_next)))
-			return true;
-	} else if (++d->wfail_count < DMR_WRITE_PROBE_EVERY || nblocks < 8) {
+	if (!ro && (++d->wfail_count < DMR_WRITE_PROBE_EVERY || nblocks < 8)) {
+		spin_unlock_irq(&d->lock);
 		return false;
 	}
 	d->wfail_count = 0;
+	spin_unlock_irq(&d->lock);
 	buf = kmalloc(d->block_size, GFP_NOIO);
 	if (!buf)
 		return ro;

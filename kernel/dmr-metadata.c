@@ -260,7 +260,7 @@ int dmr_meta_load(struct dmr_dev *d, sector_t main_sectors, sector_t spare_secto
  * remaps) and the commit counts.  If none can, nothing is staged or
  * committed any more and the device goes read-only for writes too
  * (meta_failed, see dmr_map) until the table is reloaded: the bios whose
- * changes were staged fail with EIO (need_gen, see dmr_worker), and so does
+ * changes were staged fail with EIO (need_gen, see dmr_bio_work), and so does
  * every later write, because a copy whose write reported an error may still
  * have reached the media and name remaps that the I/O path never saw.
  * What stays staged in the working table is never used: the I/O path,

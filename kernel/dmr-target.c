@@ -495,14 +495,14 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	mutex_init(&d->meta_lock);
 	mutex_init(&d->move_lock);
 	spin_lock_init(&d->lock);
-	bio_list_init(&d->deferred);
 	bio_list_init(&d->held);
+	INIT_LIST_HEAD(&d->wk_active);
+	bio_list_init(&d->wk_parked);
 	init_waitqueue_head(&d->wk_wait);
 	ratelimit_state_init(&d->log_rs, 5 * HZ, 10);
 	ratelimit_set_flags(&d->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	/* A flapping main changes state at most once a probe interval (1 s). */
 	ratelimit_state_init(&d->state_rs, 60 * HZ, 20);
-	INIT_WORK(&d->worker, dmr_worker);
 	INIT_WORK(&d->event_work, dmr_event_work);
 	INIT_LIST_HEAD(&d->list);
 	dmr_scanner_init(d);	/* before any error path: dmr_free() stops it */
@@ -541,7 +541,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot allocate I/O state";
 		goto bad;
 	}
-	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, 0);
+	/* One work item per deferred bio (dmr_defer_bio), DMR_WORKERS at once. */
+	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, DMR_WORKERS);
 	if (!d->wq || !d->scan.buf) {
 		ti->error = "Cannot allocate workqueue";
 		goto bad;
