@@ -573,6 +573,8 @@ static blk_status_t dmr_write_blocks(struct dmr_dev *d, struct bio *bio, struct 
 
 	for (first = pos; first < end; first += (sector_t)n << d->block_shift) {
 		n = (unsigned int)min_t(sector_t, DMR_RETRY_BATCH, (end - first) >> d->block_shift);
+		if (WARN_ON_ONCE(!n))
+			return BLK_STS_IOERR;	/* runs are whole blocks (io_hints) */
 		atomic_set(&r.pending, n + 1);
 		init_completion(&r.done);
 		for (i = 0; i < n; i++) {
@@ -962,12 +964,15 @@ static void dmr_bio_work(struct work_struct *work)
 		dmr_read_failed(d, bio);
 
 	dmr_fault_group_commit();
-	mutex_lock(&d->meta_lock);
-	if (d->dirty && !dmr_meta_commit(d))
-		dmr_publish(d);
-	if (io->need_gen > d->commit_gen && !bio->bi_status)
-		bio->bi_status = BLK_STS_IOERR;
-	mutex_unlock(&d->meta_lock);
+	/* Nothing staged and nothing to commit: no need to wait for meta_lock. */
+	if (io->need_gen || READ_ONCE(d->dirty)) {
+		mutex_lock(&d->meta_lock);
+		if (d->dirty && !dmr_meta_commit(d))
+			dmr_publish(d);
+		if (io->need_gen > d->commit_gen && !bio->bi_status)
+			bio->bi_status = BLK_STS_IOERR;
+		mutex_unlock(&d->meta_lock);
+	}
 	memalloc_noio_restore(noio);
 
 	/* Out of wk_active only now: a second write to the block waited for this commit. */

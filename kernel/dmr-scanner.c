@@ -332,25 +332,39 @@ static bool dmr_scan_recheck(struct dmr_dev *d)
 	s64 ms;
 	int r;
 
+	bool waited_enough;
+	u64 fg = dmr_foreground_ios(d);
+
 	if (s->busy && !xa_empty(&s->warned) && ++s->recheck_waits < DMR_SCAN_RECHECK_WAITS)
 		return false;
+	waited_enough = s->busy;	/* busy for DMR_SCAN_RECHECK_WAITS: forget them */
 	xa_for_each(&s->warned, idx, entry) {
 		if (READ_ONCE(s->stopped) || s->device_error ||
 		    ktime_ms_delta(ktime_get(), t0) >= DMR_SCAN_BATCH_MS)
 			return false;
+		if (!waited_enough && dmr_foreground_ios(d) != fg) {
+			s->busy = true;	/* foreground I/O arrived: wait for an idle second */
+			return false;
+		}
+		if (!waited_enough && !dmr_scan_mapped(d, idx)) {
+			r = dmr_scan_read(d, idx, 1, &ms);
+			if (!r && !ms && dmr_foreground_ios(d) != fg) {
+				s->busy = true;	/* the read says nothing: keep the block */
+				return false;
+			}
+			if (r) {
+				if (dmr_scan_media_error(d, r, idx, true))
+					dmr_scan_error_block(d, idx);
+				if (s->device_error)
+					return false;	/* kept: read again after the pause */
+			} else if (ms > warn_ms) {
+				dmr_scan_marginal(d, idx);
+			}
+		}
 		xa_erase(&s->warned, idx);
 		s->nr_warned--;
-		if (s->busy || dmr_scan_mapped(d, idx))
-			continue;
-		r = dmr_scan_read(d, idx, 1, &ms);
-		if (r) {
-			if (dmr_scan_media_error(d, r, idx, true))
-				dmr_scan_error_block(d, idx);
-		} else if (ms > warn_ms) {
-			dmr_scan_marginal(d, idx);
-		}
 	}
-	return !s->device_error;
+	return true;
 }
 
 /* Seconds until the next pass is due, 0 if it is due now. */
@@ -441,8 +455,13 @@ static void dmr_scan_work(struct work_struct *work)
 		s->nr_warned = 0;
 		s->recheck_waits = 0;
 		WRITE_ONCE(s->cursor, READ_ONCE(d->meta.scan.cursor));
-		if (s->cursor >= main_blocks)
-			WRITE_ONCE(s->cursor, 0);
+		if (s->cursor >= main_blocks) {
+			/* Stopped in its end-of-pass recheck: the pass was read whole. */
+			atomic64_inc(&s->scans);
+			dmr_scan_commit(d, true);
+			dmr_scan_queue(s, HZ);
+			return;
+		}
 		WRITE_ONCE(s->in_pass, true);
 		s->last_commit = jiffies;
 		dmr_dbg(1, "%s: health scan from sector %llu", dmr_name(d),
@@ -491,7 +510,7 @@ static void dmr_scan_work(struct work_struct *work)
 	if (s->cursor >= main_blocks && !s->device_error && !READ_ONCE(s->stopped) &&
 	    !dmr_scan_recheck(d) && !s->device_error) {
 		/* More slow blocks to read again; busy, wait for an idle second. */
-		dmr_scan_queue(s, msecs_to_jiffies(busy ? DMR_SCAN_IDLE_AFTER_MS : DMR_SCAN_BATCH_MS));
+		dmr_scan_queue(s, msecs_to_jiffies(s->busy ? DMR_SCAN_IDLE_AFTER_MS : DMR_SCAN_BATCH_MS));
 		return;
 	}
 	if (s->device_error) {

@@ -542,7 +542,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	/* One work item per deferred bio (dmr_defer_bio), DMR_WORKERS at once. */
-	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM, DMR_WORKERS);
+	d->wq = alloc_workqueue("dm-remap-v4", WQ_MEM_RECLAIM | WQ_UNBOUND, DMR_WORKERS);
 	if (!d->wq || !d->scan.buf) {
 		ti->error = "Cannot allocate workqueue";
 		goto bad;
