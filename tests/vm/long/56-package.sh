@@ -195,10 +195,17 @@ check "initramfs: modinfo finds the module inside it" \
 # --- purge ----------------------------------------------------------------------------
 check "the bindings file names pkg0 before the purge" grep -q " $uuid pkg0\$" /etc/dm-remap/bindings
 check "modprobe -r dm-remap-v4" modprobe -r dm-remap-v4
+# The bindings file lists pkg0: the tools' prerm refuses (issue 23 item 5),
+# and an admin who means it says so.
 rc=0
-dpkg --purge dm-remap-v4-tools dm-remap-v4-dkms >/tmp/dpkg-purge.log 2>&1 || rc=$?
+dpkg --purge dm-remap-v4-tools >/tmp/dpkg-purge.log 2>&1 || rc=$?
 cat /tmp/dpkg-purge.log
-check "dpkg --purge of both packages succeeds" test "$rc" -eq 0
+check "dpkg --purge refused while the bindings list pkg0" test "$rc" -ne 0
+check "...and the claim rule stays" test -e /lib/udev/rules.d/58-dm-remap-v4-claim.rules
+rc=0
+DM_REMAP_FORCE_REMOVE=1 dpkg --purge dm-remap-v4-tools dm-remap-v4-dkms >/tmp/dpkg-purge.log 2>&1 || rc=$?
+cat /tmp/dpkg-purge.log
+check "dpkg --purge of both packages with DM_REMAP_FORCE_REMOVE=1 succeeds" test "$rc" -eq 0
 check "the module is gone for modprobe" bash -c "! modinfo -n dm-remap-v4 >/dev/null 2>&1"
 check "no DKMS tree left" test ! -e /var/lib/dkms/dm-remap-v4
 check "no /usr/src/dm-remap-v4-$v left" test ! -e "/usr/src/dm-remap-v4-$v"

@@ -28,7 +28,8 @@
 #       no-enable   systemctl disable remapd.service
 #       bad-fstab   the fstab line names a UUID no file system has
 #       no-claim    the claim rule (58-dm-remap-v4-claim.rules) deleted
-#   package-boot.sh purge    (harness /init) apt-get remove, then purge:
+#   package-boot.sh purge    (harness /init) apt-get remove (refused while
+#                            the binding exists; DM_REMAP_FORCE_REMOVE=1), then purge:
 #                            no unit, rule, module, DKMS tree or binding left
 # shellcheck source-path=SCRIPTDIR source=../guest/lib.sh
 . "$(dirname "$0")/../guest/lib.sh"
@@ -212,10 +213,19 @@ mutate)
 
 purge)
     [[ -f $out/boot.ok ]] || die "the boot phase did not pass"
+    # The binding still lists the pair: a plain remove is refused by the
+    # tools' prerm and changes nothing (issue 23 item 5); the admin who
+    # means it says so.
     rc=0
-    apt-get remove -y dm-remap-v4-tools dm-remap-v4-dkms >/tmp/remove.log 2>&1 || rc=$?
+    apt-get remove -y dm-remap-v4-tools >/tmp/remove.log 2>&1 || rc=$?
     cat /tmp/remove.log
-    check "apt-get remove succeeds" test "$rc" -eq 0
+    check "apt-get remove refused while the bindings list a pair" test "$rc" -ne 0
+    check "...saying why" grep -q "not removing: /etc/dm-remap/bindings lists" /tmp/remove.log
+    check "...and the claim rule is still there" test -e /lib/udev/rules.d/58-dm-remap-v4-claim.rules
+    rc=0
+    DM_REMAP_FORCE_REMOVE=1 apt-get remove -y dm-remap-v4-tools dm-remap-v4-dkms >/tmp/remove.log 2>&1 || rc=$?
+    cat /tmp/remove.log
+    check "apt-get remove with DM_REMAP_FORCE_REMOVE=1 succeeds" test "$rc" -eq 0
     check "after remove: no remapd.service" test ! -e "$unit"
     check "after remove: no udev rules" test -z "$(ls /lib/udev/rules.d/*dm-remap-v4* 2>/dev/null)"
     check "after remove: the module is gone for modprobe" bash -c '! modinfo -n dm-remap-v4 >/dev/null 2>&1'
