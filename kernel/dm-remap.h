@@ -346,6 +346,7 @@ void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
 void dmr_epoch_drained(struct percpu_ref *ref);
 bool dmr_media_errno(int r);
 bool dmr_main_failing(struct dmr_dev *d, u64 lblock);
+bool dmr_block_mapped(struct dmr_dev *d, u64 lblock);
 
 /* dmr-metadata.c */
 int dmr_meta_alloc(struct dmr_dev *d);

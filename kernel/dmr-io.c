@@ -1084,8 +1084,8 @@ static int dmr_write_probe(struct dmr_dev *d, u64 b, void *buf)
 	return r;
 }
 
-/* Is b free for a write probe: on main, not pending, not being written? */
-static bool dmr_probe_candidate(struct dmr_dev *d, u64 b)
+/* Does the published table map lblock (remapped, pending or unreadable)? */
+bool dmr_block_mapped(struct dmr_dev *d, u64 lblock)
 {
 	const struct dmr_table *t;
 	bool mapped;
@@ -1093,10 +1093,18 @@ static bool dmr_probe_candidate(struct dmr_dev *d, u64 b)
 
 	rcu_read_lock();
 	t = rcu_dereference(d->table);
-	i = dmr_ext_find(t->ext, t->nr, b);
-	mapped = i < t->nr && t->ext[i].lblock <= b;
+	i = dmr_ext_find(t->ext, t->nr, lblock);
+	mapped = i < t->nr && t->ext[i].lblock <= lblock;
 	rcu_read_unlock();
-	if (mapped)
+	return mapped;
+}
+
+/* Is b free for a write probe: on main, not pending, not being written? */
+static bool dmr_probe_candidate(struct dmr_dev *d, u64 b)
+{
+	bool mapped;
+
+	if (dmr_block_mapped(d, b))
 		return false;
 	spin_lock_irq(&d->lock);
 	mapped = !dmr_worker_clear_of(d, b, b + 1);

@@ -296,21 +296,6 @@ static void dmr_scan_range(struct dmr_dev *d, u64 lblock, u64 n)
 	atomic64_add(n, &d->scan.blocks);
 }
 
-/* Is lblock remapped or pending now (by the I/O path, a message, a move)? */
-static bool dmr_scan_mapped(struct dmr_dev *d, u64 lblock)
-{
-	const struct dmr_table *t;
-	bool mapped;
-	u32 i;
-
-	rcu_read_lock();
-	t = rcu_dereference(d->table);
-	i = dmr_ext_find(t->ext, t->nr, lblock);
-	mapped = i < t->nr && t->ext[i].lblock <= lblock;
-	rcu_read_unlock();
-	return mapped;
-}
-
 /*
  * The end of a pass: read each block found slow in it once more.  The rest
  * of the pass has been read since, which on a disk larger than its cache
@@ -346,7 +331,7 @@ static bool dmr_scan_recheck(struct dmr_dev *d)
 			s->busy = true;	/* foreground I/O arrived: wait for an idle second */
 			return false;
 		}
-		if (!waited_enough && !dmr_scan_mapped(d, idx)) {
+		if (!waited_enough && !dmr_block_mapped(d, idx)) {
 			r = dmr_scan_read(d, idx, 1, &ms);
 			if (!r && !ms && dmr_foreground_ios(d) != fg) {
 				s->busy = true;	/* the read says nothing: keep the block */
