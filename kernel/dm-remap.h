@@ -263,6 +263,7 @@ struct dmr_io {
 	struct dmr_dev *d;
 	struct work_struct work;
 	struct list_head active;	/* on d->wk_active while it writes */
+	bool granted;			/* put on d->wk_active by dmr_main_exit() */
 };
 
 enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };

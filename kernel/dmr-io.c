@@ -98,6 +98,7 @@ void dmr_defer_bio(struct dmr_dev *d, struct bio *bio)
 
 	io->where = DMR_TO_WORKER;
 	io->d = d;
+	io->granted = false;
 	INIT_WORK(&io->work, dmr_bio_work);
 	queue_work(d->wq, &io->work);
 }
@@ -470,10 +471,16 @@ bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 	return true;
 }
 
-/* Give back spare blocks just allocated (meta_lock held since dmr_spare_alloc). */
+/*
+ * Give back spare blocks allocated by dmr_spare_alloc() and not used.  The
+ * allocator only bumps spare_used, so this works only if nobody allocated
+ * after them (meta_lock is dropped while the data is written); otherwise
+ * they stay allocated and unused: a few blocks of the spare are wasted,
+ * nothing points at them.  meta_lock held.
+ */
 static void dmr_spare_unalloc(struct dmr_dev *d, u64 nblocks, u64 sblock)
 {
-	if (!WARN_ON_ONCE(d->meta.spare_used != sblock + nblocks))
+	if (d->meta.spare_used == sblock + nblocks)
 		d->meta.spare_used = sblock;
 }
 
@@ -481,7 +488,14 @@ static void dmr_spare_unalloc(struct dmr_dev *d, u64 nblocks, u64 sblock)
  * Give blocks [pos, pos + len) (unmapped or pending) a new home on the
  * spare: allocate consecutive spare blocks, write the bio's data there with
  * FUA, and stage the extent.  The caller commits before completing the bio.
- * Nothing is staged, and no spare block is used, unless all of this worked.
+ * Nothing is staged unless all of this worked.
+ *
+ * meta_lock is not held during the data write: a slow spare would make
+ * every other worker (and the scanner, and status) wait for it.  Nothing
+ * can stage these blocks meanwhile: the worker writes a block in one bio at
+ * a time (d->wk_active) and a move of it waits for this bio.  A commit in
+ * between writes spare_used with the allocation but not the extent: after a
+ * crash those spare blocks are unused, nothing is lost.
  */
 static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 					struct dmr_io *io, sector_t pos, sector_t len)
@@ -496,12 +510,18 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	mutex_lock(&d->meta_lock);
 	if (!dmr_auto_remap(d) || dmr_spare_alloc(d, add.len, &add.sblock))
 		goto fail;
+	mutex_unlock(&d->meta_lock);
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev,
 			   dmr_spare_sector(d, add.sblock), dmr_write_opf_fua(bio, io));
+	mutex_lock(&d->meta_lock);
 	if (bst) {
 		dmr_spare_unalloc(d, add.len, add.sblock);
 		atomic64_inc(&d->stats.spare_errors);
 		dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
+		goto fail;
+	}
+	if (!dmr_auto_remap(d)) {	/* the mode changed while we wrote */
+		dmr_spare_unalloc(d, add.len, add.sblock);
 		goto fail;
 	}
 	/* All or nothing: a full table must not drop a pending mark. */
@@ -866,6 +886,11 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
  * that overlaps another write of the worker waits on d->wk_parked until
  * that one is completed, so the worker never handles two writes to one
  * block at once (the remap of a block is staged by one of them only).
+ *
+ * d->wk_parked is first come, first served: a write also parks behind an
+ * older parked write it overlaps, and dmr_main_exit() hands the blocks
+ * over to the parked writes in order (io->granted), so a big write is not
+ * overtaken again and again by small ones to its blocks.
  */
 static void dmr_io_blocks(struct dmr_dev *d, const struct dmr_io *io, u64 *start, u64 *end)
 {
@@ -873,6 +898,20 @@ static void dmr_io_blocks(struct dmr_dev *d, const struct dmr_io *io, u64 *start
 
 	*start = dmr_block(d, io->lsector);
 	*end = len ? dmr_block(d, io->lsector + len - 1) + 1 : *start;	/* an empty flush */
+}
+
+/* Does a write on list overlap blocks [start, end)?  d->lock held. */
+static bool dmr_list_overlaps(struct dmr_dev *d, struct bio_list *list, u64 start, u64 end)
+{
+	struct bio *bio;
+	u64 s, e;
+
+	bio_list_for_each(bio, list) {
+		dmr_io_blocks(d, dm_per_bio_data(bio, sizeof(struct dmr_io)), &s, &e);
+		if (s < end && e > start)
+			return true;
+	}
+	return false;
 }
 
 /* Is the worker writing none of blocks [start, end)?  d->lock held. */
@@ -898,7 +937,8 @@ static bool dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io
 	spin_lock_irq(&d->lock);
 	if (d->moving && dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
 		bio_list_add(&d->held, bio);
-	} else if (!dmr_worker_clear_of(d, start, end)) {
+	} else if (!dmr_worker_clear_of(d, start, end) ||
+		   dmr_list_overlaps(d, &d->wk_parked, start, end)) {
 		bio_list_add(&d->wk_parked, bio);
 	} else {
 		list_add_tail(&io->active, &d->wk_active);
@@ -908,17 +948,38 @@ static bool dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io
 	return entered;
 }
 
+/*
+ * Leave d->wk_active and hand the blocks over: in the order they parked,
+ * each parked write that overlaps neither a write of the worker nor an
+ * older parked write goes on d->wk_active now and is queued (it does not
+ * enter again); one that overlaps a move in progress waits on d->held.
+ */
 static void dmr_main_exit(struct dmr_dev *d, struct dmr_io *io)
 {
-	struct bio_list parked;
+	struct bio_list wait = BIO_EMPTY_LIST, go = BIO_EMPTY_LIST;
+	struct bio *bio;
 
 	spin_lock_irq(&d->lock);
 	list_del(&io->active);
-	parked = d->wk_parked;		/* each tries again; overlapping ones park again */
-	bio_list_init(&d->wk_parked);
+	while ((bio = bio_list_pop(&d->wk_parked))) {
+		struct dmr_io *pio = dm_per_bio_data(bio, sizeof(*pio));
+		u64 s, e;
+
+		dmr_io_blocks(d, pio, &s, &e);
+		if (!dmr_worker_clear_of(d, s, e) || dmr_list_overlaps(d, &wait, s, e)) {
+			bio_list_add(&wait, bio);
+		} else if (d->moving && dmr_overlaps_move(d, pio->lsector, bio_sectors(bio))) {
+			bio_list_add(&d->held, bio);
+		} else {
+			list_add_tail(&pio->active, &d->wk_active);
+			pio->granted = true;
+			bio_list_add(&go, bio);
+		}
+	}
+	d->wk_parked = wait;
 	spin_unlock_irq(&d->lock);
 	wake_up_all(&d->wk_wait);
-	dmr_requeue(d, &parked);
+	dmr_requeue(d, &go);
 }
 
 /*
@@ -945,12 +1006,14 @@ static void dmr_bio_work(struct work_struct *work)
 	noio = memalloc_noio_save();
 	bio->bi_iter = io->iter;	/* undo what lower layers advanced */
 	io->need_gen = 0;
+	entered = io->granted;		/* on d->wk_active already: dmr_main_exit() */
+	io->granted = false;
 	if (bio_op(bio) == REQ_OP_READ) {
 		bio->bi_status = dmr_handle_read(d, bio, io, orig);
 	} else if (READ_ONCE(d->meta_failed)) {
 		bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
 	} else {
-		if (!dmr_main_enter(d, bio, io)) {
+		if (!entered && !dmr_main_enter(d, bio, io)) {
 			memalloc_noio_restore(noio);
 			return;		/* parked: queued again later */
 		}
