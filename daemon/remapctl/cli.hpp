@@ -70,5 +70,6 @@ void register_discover_command(CLI::App &app, Registry &reg);   // discover
 void register_metadata_commands(CLI::App &app, Registry &reg);  // metadata dump|verify|repair
 void register_probe_commands(CLI::App &app, Registry &reg);     // probe, version
 void register_claim_command(CLI::App &app, Registry &reg);      // udev-claim
+void register_export_command(CLI::App &app, Registry &reg);     // export
 
 }  // namespace remapctl

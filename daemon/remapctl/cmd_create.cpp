@@ -5,18 +5,24 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <sstream>
 
 #include "cli.hpp"
 #include "device_resolve.hpp"
 #include "output.hpp"
+#include "remap/bad_block_import.hpp"
 #include "remap/bindings_file.hpp"
 #include "remap/content_layers.hpp"
 #include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/main_claim.hpp"
+#include "remap/number_parse.hpp"
 #include "remap/pairing.hpp"
+#include "remap/pending_marks.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/spare_format.hpp"
 #include "remap/spare_metadata.hpp"
@@ -32,8 +38,59 @@ struct CreateOptions {
 	std::string name;
 	bool force_format = false;
 	bool ignore_content_change = false;
+	std::string import_badblocks;  // a badblocks list or ddrescue mapfile
+	std::string import_block_size;  // bytes per block of a badblocks list
 	bool json = false;
 };
+
+// The known bad blocks of --import-badblocks, read and checked against the
+// main before anything is written (a bad file is a usage error, exit 2).
+std::optional<remap::BadBlockImport> read_import(const CreateOptions &o,
+						 const remap::BlockDevice &main)
+{
+	if (o.import_badblocks.empty()) {
+		if (!o.import_block_size.empty())
+			throw UsageError("--import-block-size needs --import-badblocks");
+		return std::nullopt;
+	}
+	auto lbs = remap::parse_u64_in(o.import_block_size.empty() ? "1024" : o.import_block_size, 1,
+				       1u << 20);
+	if (!lbs)
+		throw UsageError("--import-block-size '" + o.import_block_size + "': 1-1048576 bytes");
+	std::ifstream in(o.import_badblocks, std::ios::binary);
+	if (!in)
+		throw UsageError("--import-badblocks " + o.import_badblocks + ": " +
+				 remap::errno_text(errno));
+	std::ostringstream text;
+	text << in.rdbuf();
+	if (in.bad())
+		throw UsageError("--import-badblocks " + o.import_badblocks + ": read error");
+	try {
+		return remap::parse_bad_block_file(text.str(), static_cast<std::uint32_t>(*lbs),
+						   main.logical_block_size, main.sectors);
+	} catch (const remap::ParseError &e) {
+		throw UsageError("--import-badblocks " + o.import_badblocks + ": " + e.what() +
+				 "; nothing was changed");
+	}
+}
+
+// Marks the imported blocks pending on the spare: one metadata commit
+// (seq + 1, the five copies in the kernel's order).
+std::uint64_t write_pending_marks(const std::string &spare_path, const remap::BadBlockImport &imp)
+{
+	remap::DeviceFile spare(spare_path, remap::DeviceFile::Mode::write);
+	auto scan = remap::scan_spare(spare);
+	if (!scan.meta)
+		throw remap::Error(spare_path + ": no valid metadata copy to add the bad blocks to");
+	remap::DecodedMeta meta = *scan.meta;
+	std::uint64_t added = remap::add_pending_marks(meta, imp.runs);
+	if (added == 0)
+		return 0;
+	meta.c().seq++;
+	for (unsigned int copy : remap::kCopyWriteOrder)
+		remap::write_copy(spare, meta, copy);
+	return added;
+}
 
 void check_dm_name(const std::string &name)
 {
@@ -93,6 +150,7 @@ int run_create(const CreateOptions &o)
 	require_unused(o.spare, "spare");
 	if (!o.name.empty() && remap::dm::info(o.name))
 		throw remap::RefusedError("a device-mapper device named " + o.name + " already exists");
+	auto import = read_import(o, main);
 
 	std::string main_fp = remap::make_fingerprint(main.identity);
 	auto main_sysfs = remap::block_device_at(udev.get(), o.main, remap::IdentitySource::sysfs_only);
@@ -135,6 +193,21 @@ int run_create(const CreateOptions &o)
 					 : std::string("foreign data (its first 9216 sectors are not all zero)")) +
 				"; use --force-format to overwrite it");
 		need_format = true;
+	}
+
+	if (import) {
+		// Tried on the metadata the spare will have, so an import that
+		// does not fit (too many extents) is refused before any write.
+		remap::DecodedMeta trial;
+		if (need_format) {
+			remap::PairUuid none{};
+			if (dmr_meta_init(&trial.c(), main.sectors, spare.sectors, main.logical_block_size,
+					  none.data()) != DMR_OK)
+				throw remap::RefusedError("cannot format spare " + o.spare + " for main " + o.main);
+		} else {
+			trial = *scan.meta;
+		}
+		remap::add_pending_marks(trial, import->runs);
 	}
 
 	remap::FormatRequest req;
@@ -183,6 +256,12 @@ int run_create(const CreateOptions &o)
 					  " (--ignore-content-change to pair them anyway)");
 	for (const auto &w : layers.warnings)
 		spdlog::warn("{}", w);
+	std::uint64_t imported = 0;
+	if (import) {
+		imported = write_pending_marks(o.spare, *import);
+		spdlog::info("--import-badblocks: {} of {} known bad block(s) ({}) marked pending",
+			     imported, import->blocks(), import->format);
+	}
 	remap::dm::create(name, remap::dm_uuid_for_pair(pair_uuid),
 			  {{0, main.sectors, remap::kTargetName, o.main + " " + o.spare}});
 	if (o.json) {
@@ -192,10 +271,18 @@ int run_create(const CreateOptions &o)
 		j["main"] = o.main;
 		j["spare"] = o.spare;
 		j["formatted"] = need_format;
+		if (import) {
+			j["import_format"] = import->format;
+			j["imported_blocks"] = import->blocks();
+			j["pending_marked"] = imported;
+		}
 		print_json(j);
 	} else {
 		std::cout << "created " << name << " (pair " << pair_uuid << "): main " << o.main
-			  << ", spare " << o.spare << (need_format ? ", spare formatted" : "") << "\n";
+			  << ", spare " << o.spare << (need_format ? ", spare formatted" : "");
+		if (import)
+			std::cout << ", " << imported << " known bad block(s) marked pending";
+		std::cout << "\n";
 	}
 	return kExitOk;
 }
@@ -231,6 +318,11 @@ void register_create_commands(CLI::App &app, Registry &reg)
 	create->add_flag("--ignore-content-change", o->ignore_content_change,
 			 "Pair even if the main's file system changed since its last assembly "
 			 "(type or UUID: reformatted, or another disk)");
+	create->add_option("--import-badblocks", o->import_badblocks,
+			   "Mark the main's known bad blocks pending: a badblocks(8) list or a "
+			   "GNU ddrescue mapfile ('-', '*', '/' areas)");
+	create->add_option("--import-block-size", o->import_block_size,
+			   "Bytes per block of the --import-badblocks list (default 1024, as badblocks -b)");
 	create->add_flag("--json", o->json, "JSON output");
 	create->callback([&reg, o] { reg.action = [o, &reg] { o->json |= reg.globals.json; return run_create(*o); }; });
 
