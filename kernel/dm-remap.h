@@ -187,10 +187,11 @@ struct dmr_dev {
 	u64 wfail_ok_seen;
 	unsigned long main_wprobe_next;	/* jiffies: see dmr_main_refuses_writes() */
 	/*
-	 * The writes the worker is handling, each until it is completed
+	 * The writes the worker is handling (or was handed the blocks for by
+	 * dmr_main_exit(), queued to run), each until it is completed
 	 * (dmr_io.active, under lock): a move of one of their blocks waits
 	 * for them, and a second write to one of their blocks waits on
-	 * wk_parked until they are done.
+	 * wk_parked, first come, first served, until they are done.
 	 */
 	struct list_head wk_active;
 #define DMR_WORKERS	16	/* deferred bios handled at once, per device */
@@ -211,6 +212,7 @@ struct dmr_dev {
 	int cur_table;
 	unsigned long publish_cookie;
 	bool dirty;			/* staged changes not yet committed */
+	u32 ext_reserved;		/* table entries for new remaps being written */
 	/*
 	 * Successful commits since the table was loaded.  A bio whose change
 	 * must be durable before it completes records the commit it needs
@@ -258,12 +260,12 @@ struct dmr_io {
 	u8 where;			/* DMR_TO_* */
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
+	bool granted;			/* put on d->wk_active by dmr_main_exit() */
 	u64 need_gen;			/* worker: the commit it waits for, 0 none */
 	/* Worker only (dmr_defer_bio): */
 	struct dmr_dev *d;
 	struct work_struct work;
 	struct list_head active;	/* on d->wk_active while it writes */
-	bool granted;			/* put on d->wk_active by dmr_main_exit() */
 };
 
 enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };

@@ -19,8 +19,9 @@
  *
  * Retries on the main device run without meta_lock (a disk
  * with long command timeouts must not stall commits, messages and the
- * scanner); meta_lock covers only looking at and changing the working
- * extent table, spare allocation and the spare write of a new remap.
+ * scanner), and so does the data write of a new remap (a slow spare must
+ * not serialise the worker); meta_lock covers looking at and changing the
+ * working extent table, spare allocation and commits.
  *
  * Writes ->map sends to the main device are counted per epoch, and the
  * worker publishes the ranges it writes (d->wk_active), so that a block move
@@ -474,14 +475,41 @@ bool dmr_main_failing(struct dmr_dev *d, u64 lblock)
 /*
  * Give back spare blocks allocated by dmr_spare_alloc() and not used.  The
  * allocator only bumps spare_used, so this works only if nobody allocated
- * after them (meta_lock is dropped while the data is written); otherwise
- * they stay allocated and unused: a few blocks of the spare are wasted,
- * nothing points at them.  meta_lock held.
+ * after them (meta_lock is dropped while a new remap's data is written);
+ * otherwise they stay allocated and unused: a few blocks of the spare are
+ * wasted, nothing points at them.  meta_lock held.
  */
 static void dmr_spare_unalloc(struct dmr_dev *d, u64 nblocks, u64 sblock)
 {
 	if (d->meta.spare_used == sblock + nblocks)
 		d->meta.spare_used = sblock;
+}
+
+/* The same, for a caller that held meta_lock since dmr_spare_alloc(). */
+static void dmr_spare_unalloc_last(struct dmr_dev *d, u64 nblocks, u64 sblock)
+{
+	if (!WARN_ON_ONCE(d->meta.spare_used != sblock + nblocks))
+		d->meta.spare_used = sblock;
+}
+
+/*
+ * Table entries reserved for the new remaps whose data is being written
+ * (meta_lock dropped): each may need up to two (dmr_ext_replace), so when
+ * the table is nearly full a remap is refused before it takes spare blocks,
+ * not after (when they could no longer be given back).  Pending marks and
+ * moves do not look at reservations: if one takes the last entry meanwhile,
+ * the remap fails as before and its spare blocks may stay unused.
+ * meta_lock held.
+ */
+static bool dmr_ext_reserve(struct dmr_dev *d, const struct dmr_extent *add)
+{
+	u32 cap = d->meta.extent_cap;
+	u32 left = cap > d->ext_reserved ? cap - d->ext_reserved : 0;
+
+	if (dmr_ext_replace_room(d->meta.extents, d->meta.nr_extents, left, add) != DMR_OK)
+		return false;
+	d->ext_reserved += 2;
+	return true;
 }
 
 /*
@@ -492,10 +520,12 @@ static void dmr_spare_unalloc(struct dmr_dev *d, u64 nblocks, u64 sblock)
  *
  * meta_lock is not held during the data write: a slow spare would make
  * every other worker (and the scanner, and status) wait for it.  Nothing
- * can stage these blocks meanwhile: the worker writes a block in one bio at
- * a time (d->wk_active) and a move of it waits for this bio.  A commit in
- * between writes spare_used with the allocation but not the extent: after a
- * crash those spare blocks are unused, nothing is lost.
+ * can remap these blocks meanwhile: the worker writes a block in one bio at
+ * a time (d->wk_active) and a move of it waits for this bio (a read error
+ * may mark one pending meanwhile: the extent replaces the mark).  A commit
+ * in between writes spare_used with the allocation but not the extent:
+ * after a crash those spare blocks are unused, nothing is lost.  If the
+ * mode leaves rw during the write, the remap fails like one started in ro.
  */
 static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 					struct dmr_io *io, sector_t pos, sector_t len)
@@ -508,12 +538,23 @@ static blk_status_t dmr_write_new_remap(struct dmr_dev *d, struct bio *bio,
 	blk_status_t bst;
 
 	mutex_lock(&d->meta_lock);
-	if (!dmr_auto_remap(d) || dmr_spare_alloc(d, add.len, &add.sblock))
+	if (!dmr_auto_remap(d))
 		goto fail;
+	if (!dmr_ext_reserve(d, &add)) {
+		DMERR_LIMIT("%s: cannot record remap of sectors %llu+%llu: %s", dmr_name(d),
+			    (unsigned long long)pos, (unsigned long long)len,
+			    dmr_status_str(DMR_E_NOSPC));
+		goto fail;
+	}
+	if (dmr_spare_alloc(d, add.len, &add.sblock)) {
+		d->ext_reserved -= 2;
+		goto fail;
+	}
 	mutex_unlock(&d->meta_lock);
 	bst = dmr_clone_io(d, bio, io, pos, len, d->spare_dev->bdev,
 			   dmr_spare_sector(d, add.sblock), dmr_write_opf_fua(bio, io));
 	mutex_lock(&d->meta_lock);
+	d->ext_reserved -= 2;
 	if (bst) {
 		dmr_spare_unalloc(d, add.len, add.sblock);
 		atomic64_inc(&d->stats.spare_errors);
@@ -999,8 +1040,8 @@ static void dmr_bio_work(struct work_struct *work)
 	struct bio *bio = dm_bio_from_per_bio_data(io, sizeof(*io));
 	struct dmr_dev *d = io->d;
 	blk_status_t orig = bio->bi_status;
-	bool entered = false;
 	unsigned int noio;
+	bool entered;
 
 	dmr_fault_worker();
 	noio = memalloc_noio_save();
@@ -1058,9 +1099,16 @@ void dmr_epoch_drained(struct percpu_ref *ref)
  * these blocks).  Writes arriving later are deferred to the worker, which
  * parks them until dmr_quiesce_end().  move_lock held; never meta_lock,
  * which the writes being waited for may need.
+ *
+ * A caller that runs in the worker's workqueue passes wait_worker false:
+ * a write handed the blocks by dmr_main_exit() may be queued behind it (on
+ * the rescuer, under memory pressure), so waiting for it could deadlock.
+ * It gets false back if the worker writes one of the blocks, and must
+ * then give up (dmr_quiesce_end) instead of touching them.
  */
-static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
+static bool dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end, bool wait_worker)
 {
+	bool clear;
 	int old = d->epoch;
 
 	spin_lock_irq(&d->lock);	/* orders the hold against dmr_main_enter() */
@@ -1083,8 +1131,11 @@ static void dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end)
 	wait_for_completion(&d->ep[old].drained);
 	percpu_ref_resurrect(&d->ep[old].writes);
 	spin_lock_irq(&d->lock);
-	wait_event_lock_irq(d->wk_wait, dmr_worker_clear_of(d, start, end), d->lock);
+	if (wait_worker)
+		wait_event_lock_irq(d->wk_wait, dmr_worker_clear_of(d, start, end), d->lock);
+	clear = dmr_worker_clear_of(d, start, end);
 	spin_unlock_irq(&d->lock);
+	return clear;
 }
 
 /*
@@ -1137,7 +1188,11 @@ static int dmr_write_probe(struct dmr_dev *d, u64 b, void *buf)
 
 	if (!mutex_trylock(&d->move_lock))
 		return -EBUSY;	/* a move may be waiting for this worker */
-	dmr_quiesce_begin(d, b, b + 1);
+	if (!dmr_quiesce_begin(d, b, b + 1, false)) {
+		dmr_quiesce_end(d, false);	/* a write of the worker got there first */
+		mutex_unlock(&d->move_lock);
+		return -EBUSY;
+	}
 	r = dmr_read_main_block(d, b, buf);
 	if (!r)
 		r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), buf,
@@ -1280,7 +1335,7 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
 		r = dmr_sync_io(d, d->spare_dev->bdev, dmr_spare_sector(d, add->sblock), buf,
 				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA);
 		if (r) {
-			dmr_spare_unalloc(d, 1, add->sblock);
+			dmr_spare_unalloc_last(d, 1, add->sblock);
 			atomic64_inc(&d->stats.spare_errors);
 			dmr_set_mode(d, DMR_MODE_RO, "write error on the spare device");
 			return r;
@@ -1288,7 +1343,7 @@ static int dmr_move_commit(struct dmr_dev *d, struct dmr_extent *add, void *buf)
 	}
 	est = dmr_ext_replace(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, add);
 	if (est != DMR_OK) {
-		dmr_spare_unalloc(d, 1, add->sblock);
+		dmr_spare_unalloc_last(d, 1, add->sblock);
 		return -ENOSPC;
 	}
 	d->meta.health.remaps_total++;
@@ -1328,7 +1383,7 @@ int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out
 	mutex_unlock(&d->meta_lock);
 	if (r)
 		goto out;
-	dmr_quiesce_begin(d, lblock, lblock + 1);
+	dmr_quiesce_begin(d, lblock, lblock + 1, true);
 	dmr_fault_move();
 	r = dmr_fault_move_read() ?: dmr_read_main_block(d, lblock, buf);
 	if (r) {

@@ -330,7 +330,7 @@ void dmr_publish(struct dmr_dev *d)
 /*
  * Hand out nblocks consecutive spare blocks.  Nothing is dirty yet: the
  * caller stages an extent for them once their data is written, or gives
- * them back (dmr_spare_unalloc) if that fails.  meta_lock held throughout.
+ * them back (dmr_spare_unalloc) if that fails.  meta_lock held.
  */
 int dmr_spare_alloc(struct dmr_dev *d, u64 nblocks, u64 *sblock)
 {

@@ -174,33 +174,41 @@ enum dmr_status dmr_ext_remove(struct dmr_extent *e, __u32 *n, __u32 cap,
 	return DMR_OK;
 }
 
-enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
-				const struct dmr_extent *add)
+enum dmr_status dmr_ext_replace_room(const struct dmr_extent *e, __u32 n, __u32 cap,
+				     const struct dmr_extent *add)
 {
 	__u64 end = add->lblock + add->len;
 	__u32 i, grow = 1, dropped = 0;
-	enum dmr_status st;
 
 	if (!dmr_ext_valid_add(add))
 		return DMR_E_INVAL;
 	/*
-	 * Room first, so that neither step below can fail half-way: the
-	 * insertion adds at most one entry, the removal one more when it cuts
-	 * a hole inside one extent, and drops every extent it covers whole.
+	 * The insertion adds at most one entry, the removal one more when it
+	 * cuts a hole inside one extent, and drops every extent it covers whole.
 	 */
-	i = dmr_ext_find(e, *n, add->lblock);
-	if (i < *n && e[i].lblock < add->lblock && dmr_ext_end(&e[i]) > end) {
+	i = dmr_ext_find(e, n, add->lblock);
+	if (i < n && e[i].lblock < add->lblock && dmr_ext_end(&e[i]) > end) {
 		grow = 2;
 	} else {
-		if (i < *n && e[i].lblock < add->lblock)
+		if (i < n && e[i].lblock < add->lblock)
 			i++;		/* its head stays, shortened */
-		while (i < *n && dmr_ext_end(&e[i]) <= end) {
+		while (i < n && dmr_ext_end(&e[i]) <= end) {
 			dropped++;
 			i++;
 		}
 	}
-	if (*n + grow > cap + dropped)
-		return DMR_E_NOSPC;
+	return (__u64)n + grow > (__u64)cap + dropped ? DMR_E_NOSPC : DMR_OK;
+}
+
+enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
+				const struct dmr_extent *add)
+{
+	enum dmr_status st;
+
+	/* Room first, so that neither step below can fail half-way. */
+	st = dmr_ext_replace_room(e, *n, cap, add);
+	if (st != DMR_OK)
+		return st;
 	st = dmr_ext_remove(e, n, cap, add->lblock, add->len);
 	return st != DMR_OK ? st : dmr_ext_insert(e, n, cap, add);
 }

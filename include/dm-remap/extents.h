@@ -58,6 +58,10 @@ enum dmr_status dmr_ext_remove(struct dmr_extent *e, __u32 *n, __u32 cap,
 enum dmr_status dmr_ext_replace(struct dmr_extent *e, __u32 *n, __u32 cap,
 				const struct dmr_extent *add);
 
+/* Would dmr_ext_replace() find room for add?  DMR_OK, DMR_E_NOSPC, DMR_E_INVAL. */
+enum dmr_status dmr_ext_replace_room(const struct dmr_extent *e, __u32 n, __u32 cap,
+				     const struct dmr_extent *add);
+
 /* Clear flags on every mapped block of [lblock, lblock + len), splitting as needed. */
 enum dmr_status dmr_ext_clear_flags(struct dmr_extent *e, __u32 *n, __u32 cap,
 				    __u64 lblock, __u64 len, __u32 flags);

@@ -23,7 +23,8 @@
  * 4096 bytes typically).  A run of remapped blocks whose spare blocks are
  * also consecutive is stored as one extent, so a bad range costs one entry.
  * Spare blocks are handed out by a bump allocator (spare_used) and never
- * reused, which keeps the format simple and crash-safe.
+ * reused once an extent pointed at them, which keeps the format simple and
+ * crash-safe.
  */
 #ifndef DM_REMAP_FORMAT_H
 #define DM_REMAP_FORMAT_H
