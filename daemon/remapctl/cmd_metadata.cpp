@@ -3,14 +3,18 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli.hpp"
 #include "device_resolve.hpp"
 #include "output.hpp"
 #include "remap/content_layers.hpp"
+#include "remap/fingerprint.hpp"
 #include "remap/json_output.hpp"
+#include "remap/metadata_backup.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/spare_metadata.hpp"
 #include "remap/udev_handles.hpp"
@@ -168,6 +172,98 @@ int run_repair(const std::string &path, bool as_json)
 	return kExitOk;
 }
 
+struct RestoreOptions {
+	std::string spare;
+	std::string from;
+	bool force = false;
+	bool json = false;
+};
+
+remap::DecodedMeta read_backup_file(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		throw UsageError("--from " + path + ": " + remap::errno_text(errno));
+	std::ostringstream text;
+	text << in.rdbuf();
+	try {
+		return remap::parse_backup(text.str());
+	} catch (const remap::ParseError &e) {
+		throw UsageError("--from " + path + ": " + e.what() + "; nothing was written");
+	}
+}
+
+// Rewrites all five copies of SPARE from a host backup (metadata_backup.hpp).
+// Refused, before anything is written: a spare in use, a spare with a valid
+// copy (unless --force), a backup of another spare (size, block size or
+// identity) or of another pair than the spare's valid copy.
+int run_restore(const RestoreOptions &o)
+{
+	require_exists(o.spare);
+	auto backup = read_backup_file(o.from);
+	const auto &b = backup.c();
+	auto udev = remap::make_udev();
+	auto blk = remap::block_device_at(udev.get(), o.spare);
+	if (blk) {
+		std::string user = active_user_of(blk->devt_text());
+		if (!user.empty())
+			throw remap::RefusedError("refusing to restore " + o.spare + ": it is the spare (or main) of active remap-v4 device " +
+						  user + " (remapctl remove it first); nothing was written");
+	}
+	remap::DeviceFile dev(o.spare, remap::DeviceFile::Mode::write);  // O_EXCL: refuses a held spare
+	if (dev.size_sectors() != b.spare_sectors || dev.logical_block_size() != b.block_size)
+		throw remap::RefusedError("refusing: the backup is of a spare of " + std::to_string(b.spare_sectors) +
+					  " sectors of " + std::to_string(b.block_size) + " bytes, " + o.spare + " has " +
+					  std::to_string(dev.size_sectors()) + " of " +
+					  std::to_string(dev.logical_block_size()) + "; nothing was written");
+	auto before = remap::scan_spare(dev);
+	if (before.meta) {
+		if (before.meta->pair_uuid() != backup.pair_uuid())
+			throw remap::RefusedError("refusing: " + o.spare + " holds valid metadata of pair " +
+						  before.meta->pair_uuid() + ", the backup is of pair " +
+						  backup.pair_uuid() + "; nothing was written");
+		if (!o.force)
+			throw remap::RefusedError("refusing: " + o.spare + " has a valid metadata copy (seq " +
+						  std::to_string(before.meta->c().seq) +
+						  "); `remapctl metadata repair` rewrites the others from it, "
+						  "--force replaces it with the backup (seq " +
+						  std::to_string(b.seq) + "); nothing was written");
+	}
+	if (blk && !backup.spare_id().empty()) {
+		std::string id = remap::make_fingerprint(blk->identity);
+		if (id != backup.spare_id())
+			throw remap::RefusedError("refusing: the backup is of spare '" + backup.spare_id() + "', " +
+						  o.spare + " is '" + id + "'; nothing was written");
+	}
+	remap::DecodedMeta meta = backup;
+	// Newer than anything a surviving (unreadable) copy could hold.
+	meta.c().seq = std::max<std::uint64_t>(b.seq, before.meta ? before.meta->c().seq : 0);
+	for (const auto &c : before.copies)
+		meta.c().seq = std::max<std::uint64_t>(meta.c().seq, c.seq);
+	meta.c().seq++;
+	for (unsigned int copy : remap::kCopyWriteOrder)
+		remap::write_copy(dev, meta, copy);
+	auto after = remap::scan_spare(dev);
+	if (o.json) {
+		auto j = remap::json_out::document("metadata restore");
+		j["from"] = o.from;
+		j["backup_seq"] = b.seq;
+		j["before"] = remap::json_out::spare_scan(before, false);
+		j["after"] = remap::json_out::spare_scan(after, false);
+		print_json(j);
+	} else {
+		std::cout << o.spare << ": wrote copies 0 2 1 3 4 from " << o.from << " (pair "
+			  << backup.pair_uuid() << ", backup seq " << b.seq << ", now seq " << meta.c().seq
+			  << ", " << b.nr_extents << " extents)\n";
+	}
+	if (after.verdict() != SpareVerdict::healthy) {
+		std::cerr << "remapctl: " << o.spare << ": " << remap::verdict_name(after.verdict())
+			  << " after the restore\n";
+		return kExitError;
+	}
+	return kExitOk;
+}
+
 }  // namespace
 
 void register_metadata_commands(CLI::App &app, Registry &reg)
@@ -199,6 +295,15 @@ void register_metadata_commands(CLI::App &app, Registry &reg)
 			reg.action = [path, json_flag, run, &reg] { return run(*path, *json_flag || reg.globals.json); };
 		});
 	}
+	auto ro = std::make_shared<RestoreOptions>();
+	auto *restore = meta->add_subcommand(
+		"restore", "Rewrite all 5 copies from a host backup (/var/lib/dm-remap) when none is valid");
+	restore->add_option("SPARE", ro->spare, "Spare block device or image file")->required();
+	restore->add_option("--from", ro->from, "The backup file (remapd writes /var/lib/dm-remap/<pair uuid>.json)")
+		->required();
+	restore->add_flag("--force", ro->force, "Restore even over a valid copy of the same pair");
+	restore->add_flag("--json", ro->json, "JSON output");
+	restore->callback([&reg, ro] { reg.action = [ro, &reg] { ro->json |= reg.globals.json; return run_restore(*ro); }; });
 }
 
 }  // namespace remapctl

@@ -21,6 +21,7 @@
 #include "remap/discovery.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/main_claim.hpp"
+#include "remap/metadata_backup.hpp"
 #include "remap/spare_metadata.hpp"
 #include "remap/error.hpp"
 #include "remap/remap_device.hpp"
@@ -497,6 +498,39 @@ void Daemon::poll_devices()
 			  " pair(s) not assembled: main or spare missing)";
 	notify_status(status);
 	write_metrics();
+	back_up_metadata(devices);
+}
+
+void Daemon::back_up_metadata(const std::vector<remap::RemapDevice> &devices)
+{
+	const std::string dir = remap::backup_dir();
+	for (const auto &d : devices) {
+		const std::string &uuid = d.status.uuid;
+		if (uuid.empty())
+			continue;
+		auto done = backed_up_seq_.find(uuid);
+		if (done != backed_up_seq_.end() && done->second == d.status.seq)
+			continue;
+		try {
+			auto spare = remap::block_device_by_devt(udev_.get(), d.table.spare);
+			if (!spare)
+				throw remap::Error("no /dev node for its spare " + d.table.spare);
+			// The committed copies on the spare, as the kernel wrote them
+			// (O_DIRECT); a commit in between gives a newer seq, taken at
+			// the next poll.
+			auto scan = remap::scan_spare(spare->devnode);
+			if (!scan.meta)
+				throw remap::Error("no valid metadata copy on " + spare->devnode);
+			remap::write_backup(dir, *scan.meta, spare->devnode);
+			backed_up_seq_[uuid] = scan.meta->c().seq;
+			spdlog::debug("{}: metadata seq {} backed up to {}", d.name, scan.meta->c().seq,
+				      remap::backup_path(dir, uuid));
+		} catch (const remap::Error &e) {
+			if (backup_failed_seq_[uuid] != d.status.seq + 1)
+				spdlog::error("{}: metadata backup failed: {}", d.name, e.what());
+			backup_failed_seq_[uuid] = d.status.seq + 1;  // +1: seq 0 is a real value
+		}
+	}
 }
 
 void Daemon::write_metrics()

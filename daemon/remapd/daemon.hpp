@@ -57,6 +57,9 @@ private:
 	// again at the next rescan.  Throws Error for a problem to report.
 	bool adopt(const remap::RemapDevice &dev);
 	void poll_devices();
+	// The host's metadata backup (metadata_backup.hpp) of every device
+	// whose metadata changed (its status seq) since its last backup.
+	void back_up_metadata(const std::vector<remap::RemapDevice> &devices);
 	// Runs the hook and, for a PROBLEM event, mails mail_to.
 	void notify(const std::string &event, const std::string &device, const std::string &message,
 		    const std::map<std::string, std::string> &extra = {}, bool problem = true);
@@ -75,6 +78,9 @@ private:
 	remap::AlertTracker alerts_;
 	remap::DaemonCounters counters_;
 	std::vector<remap::DeviceSample> last_samples_;
+	// Pair uuid -> the metadata seq last backed up; failures logged once per seq.
+	std::map<std::string, std::uint64_t> backed_up_seq_;
+	std::map<std::string, std::uint64_t> backup_failed_seq_;
 	// What was last reported per spare path, so refusals are logged once.
 	std::map<std::string, std::string> reported_;
 	// Pair uuids reported as spare_missing, until the spare (or the pair's
