@@ -71,5 +71,6 @@ void register_metadata_commands(CLI::App &app, Registry &reg);  // metadata dump
 void register_probe_commands(CLI::App &app, Registry &reg);     // probe, version
 void register_claim_command(CLI::App &app, Registry &reg);      // udev-claim
 void register_export_command(CLI::App &app, Registry &reg);     // export
+void register_release_command(CLI::App &app, Registry &reg);    // release
 
 }  // namespace remapctl

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	register_discover_command(app, reg);
 	register_metadata_commands(app, reg);
 	register_export_command(app, reg);
+	register_release_command(app, reg);
 	register_probe_commands(app, reg);
 	register_claim_command(app, reg);
 	app.footer("Exit codes: 0 ok, 1 error or refused, 2 usage, 3 partial (needs attention), "

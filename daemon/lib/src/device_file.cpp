@@ -20,7 +20,7 @@ DeviceFile::DeviceFile(const std::string &path, Mode mode) : path_(path)
 	block_ = S_ISBLK(st.st_mode);
 	if (!block_ && !S_ISREG(st.st_mode))
 		throw Error(path + " is neither a block device nor a regular file");
-	int flags = O_CLOEXEC | O_DIRECT | (mode == Mode::write ? O_RDWR : O_RDONLY);
+	int flags = O_CLOEXEC | O_DIRECT | (mode == Mode::read ? O_RDONLY : O_RDWR);
 	if (block_ && mode == Mode::write)
 		flags |= O_EXCL;
 	fd_ = ::open(path.c_str(), flags);

@@ -136,6 +136,38 @@ void remove(const std::string &name)
 	run_with_cookie(task, "remove " + name);
 }
 
+void load(const std::string &name, const std::vector<TargetLine> &lines)
+{
+	DmTask task(DM_DEVICE_RELOAD);
+	task.set_name(name);
+	for (const auto &t : lines)
+		if (!dm_task_add_target(task.get(), t.start, t.length, t.type.c_str(),
+					t.params.c_str()))
+			throw Error("load " + name + ": cannot add target");
+	task.run("load a table into " + name);
+}
+
+void suspend(const std::string &name)
+{
+	DmTask task(DM_DEVICE_SUSPEND);
+	task.set_name(name);
+	task.run("suspend " + name);
+}
+
+void resume(const std::string &name)
+{
+	DmTask task(DM_DEVICE_RESUME);
+	task.set_name(name);
+	run_with_cookie(task, "resume " + name);
+}
+
+void clear(const std::string &name)
+{
+	DmTask task(DM_DEVICE_CLEAR);
+	task.set_name(name);
+	task.run("clear the inactive table of " + name);
+}
+
 std::string message(const std::string &name, std::uint64_t sector, const std::string &msg)
 {
 	DmTask task(DM_DEVICE_TARGET_MSG);

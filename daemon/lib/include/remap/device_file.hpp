@@ -11,7 +11,9 @@ namespace remap {
 
 class DeviceFile {
 public:
-	enum class Mode { read, write };
+	// write_held: for writing to a member of a suspended device-mapper
+	// device that holds it (remapctl release), so without O_EXCL.
+	enum class Mode { read, write, write_held };
 
 	// Throws Error (or RefusedError if the device is busy).
 	DeviceFile(const std::string &path, Mode mode);

@@ -35,6 +35,12 @@ std::vector<TargetLine> table(const std::string &name);
 void create(const std::string &name, const std::string &uuid,
 	    const std::vector<TargetLine> &targets);
 void remove(const std::string &name);
+// dmsetup load NAME (the inactive table), suspend, resume (with a udev
+// cookie: resume changes the node's contents), clear (drop the inactive table).
+void load(const std::string &name, const std::vector<TargetLine> &targets);
+void suspend(const std::string &name);
+void resume(const std::string &name);
+void clear(const std::string &name);
 // dmsetup message NAME SECTOR MESSAGE; returns the target's response.
 std::string message(const std::string &name, std::uint64_t sector, const std::string &msg);
 // Versions of the loaded targets, e.g. {"remap-v4", "4.0.0"}.
