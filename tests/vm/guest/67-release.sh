@@ -78,10 +78,15 @@ expect_field r0 pending 8
 snapshot r0 "$spare" before $R
 expect_rc 1 release r0
 log "$(cat /tmp/rctl.err)"
+if dmsetup info r0 | grep -q "State: *SUSPENDED"; then
+    fail "a failed release left r0 suspended"
+    dmsetup resume r0 # so that the rest can read it
+else
+    pass "a failed release resumed r0"
+fi
 snapshot r0 "$spare" after $R
 check "a failed release changes nothing" cmp -s /tmp/snap.r0.before /tmp/snap.r0.after
-check "...r0 is still remap-v4 and live" grep -q " remap-v4 " <(dmsetup table r0)
-check "...and not suspended" test "$(dmsetup info -c --noheadings -o attr r0 | cut -c3)" != s
+check "...r0 is still remap-v4" grep -q " remap-v4 " <(dmsetup table r0)
 
 # --- 2: main healed: release under a mounted file system ----------------------
 dmsetup load main0 --table "$(echo "0 $R linear $disk 0"; echo "$R 8 error"
