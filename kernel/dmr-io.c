@@ -931,7 +931,11 @@ static blk_status_t dmr_handle_read(struct dmr_dev *d, struct bio *bio, struct d
  * d->wk_parked is first come, first served: a write also parks behind an
  * older parked write it overlaps, and dmr_main_exit() hands the blocks
  * over to the parked writes in order (io->granted), so a big write is not
- * overtaken again and again by small ones to its blocks.
+ * overtaken again and again by small ones to its blocks.  Both walk the
+ * parked list under d->lock (quadratic in dmr_main_exit): it holds only
+ * writes to blocks another write of the worker holds, a few in practice.
+ * A write that a move held (d->held) rejoins behind later parked ones:
+ * moves are rare, and nothing orders writes that are in flight together.
  */
 static void dmr_io_blocks(struct dmr_dev *d, const struct dmr_io *io, u64 *start, u64 *end)
 {
