@@ -1198,6 +1198,12 @@ static int dmr_write_probe(struct dmr_dev *d, u64 b, void *buf)
 		return -EBUSY;
 	}
 	r = dmr_read_main_block(d, b, buf);
+	/*
+	 * crash-replay: redundant.  The probe writes back what it just read
+	 * (the block is held), so losing the write from a volatile cache
+	 * loses nothing.  FUA is for the probe's answer: a write the drive
+	 * only caches can succeed where the media refuses writes.
+	 */
 	if (!r)
 		r = dmr_sync_io(d, d->main_dev->bdev, dmr_block_sector(d, b), buf,
 				d->block_size, REQ_OP_WRITE | REQ_SYNC | REQ_FUA) ? 0 : 1;
