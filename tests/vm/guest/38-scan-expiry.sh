@@ -63,19 +63,30 @@ one_pass() {
         # Busy, the pass goes on at the min rate: make it as fast as idle.
         # (Not before: the first second of a pass after foreground I/O is
         # busy, and it would read Y without timing it.)
-        echo 4096 >/sys/kernel/dm-remap-v4/health/scan_rate_min_kib
-        # Busy until the checks below are done (a fixed 25 s was too short
-        # for the pass to reach its end on the debug kernel).
+        # Until fio's reads flow, the pass crawls (1 KiB/s): on the debug
+        # kernel fio took long enough to start that the pass ended, idle,
+        # before it.  fio stays busy until the checks below are done.
+        local h=/sys/kernel/dm-remap-v4/health reads0
+        echo 1 >$h/scan_rate_min_kib # min <= max, or sysfs refuses
+        echo 1 >$h/scan_rate_max_kib
+        reads0=$(field r0 reads)
         fio --name=busy --filename="$dev" --ioengine=libaio --direct=1 --iodepth=2 \
             --rw=randread --bs=4k --offset=16M --size=8M --time_based --runtime=300 \
             --eta=never --output=/tmp/fio.out &
         fio_pid=$!
+        flowing() { (($(field r0 reads) > reads0 + 100)); }
+        wait_for 120 flowing || fail "pass $n: fio's reads never reached r0"
+        echo 4096 >$h/scan_rate_max_kib
+        echo 4096 >$h/scan_rate_min_kib
         at_end() { (($(field r0 scan_cursor) >= size)); }
-        wait_for 240 at_end
-        check "pass $n: the pass read to its end while fio ran" kill -0 $fio_pid
+        # (or complete: a pass that ends while busy starts the next at 0)
+        end_or_done() { at_end || (($(field r0 scan_passes) >= n)); }
+        wait_for 240 end_or_done || true
+        at_end_busy() { at_end && kill -0 $fio_pid; }
+        check "pass $n: the pass read to its end while fio ran" at_end_busy
         check "pass $n: ... and is not complete while the disk is busy" \
             test "$(field r0 scan_passes)" -lt "$n"
-        kill $fio_pid
+        kill $fio_pid 2>/dev/null || true
         wait $fio_pid 2>/dev/null || true
     fi
     for _ in $(seq 600); do [[ $(field r0 scan_passes) == "$n" ]] && break; sleep 0.2; done
