@@ -16,15 +16,6 @@ REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
 command -v jq >/dev/null || die "jq is needed to check --json output"
 
 # expect_rc CODE ARGS...: run remapctl, check its exit code; output in /tmp/rctl.{out,err}.
-expect_rc() {
-    local want=$1 rc=0
-    shift
-    "$RCTL" "$@" >/tmp/rctl.out 2>/tmp/rctl.err || rc=$?
-    if ((rc == want)); then pass "remapctl $* -> $rc"; else
-        cat /tmp/rctl.out /tmp/rctl.err
-        fail "remapctl $* -> $rc, expected $want"
-    fi
-}
 nr_remap_devices() {
     dmsetup table --target remap-v4 2>/dev/null | grep -c ' remap-v4 ' || true
 }

@@ -13,15 +13,6 @@ RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
 [[ -x $RCTL ]] || die "remapctl not built (cmake --build build/cmake)"
 command -v jq >/dev/null || die "jq is needed to check --json output"
 
-expect_rc() {
-    local want=$1 rc=0
-    shift
-    "$RCTL" "$@" >/tmp/rctl.out 2>/tmp/rctl.err || rc=$?
-    if ((rc == want)); then pass "remapctl $* -> $rc"; else
-        cat /tmp/rctl.out /tmp/rctl.err
-        fail "remapctl $* -> $rc, expected $want"
-    fi
-}
 corrupt() { # corrupt SPARE COPY: 4 KiB of garbage over the copy's header
     local sectors=(0 1024 2048 4096 8192)
     dd if=/dev/urandom of="$1" bs=512 seek="${sectors[$2]}" count=8 oflag=direct conv=notrunc status=none

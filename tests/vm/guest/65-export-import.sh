@@ -24,15 +24,6 @@ RCTL=$DMR_REPO/build/cmake/daemon/remapctl/remapctl
 command -v jq >/dev/null || die "jq is needed to check --json output"
 command -v ddrescuelog >/dev/null || die "ddrescuelog is needed (apt install gddrescue; make deps)"
 
-expect_rc() {
-    local want=$1 rc=0
-    shift
-    "$RCTL" "$@" >/tmp/rctl.out 2>/tmp/rctl.err || rc=$?
-    if ((rc == want)); then pass "remapctl $* -> $rc"; else
-        cat /tmp/rctl.out /tmp/rctl.err
-        fail "remapctl $* -> $rc, expected $want"
-    fi
-}
 reads_fail() { ! read_sectors "$@" >/dev/null 2>&1; }
 same_sectors() { # same_sectors DEV1 DEV2 START COUNT
     test "$(md5_of "$1" "$3" "$4")" = "$(md5_of "$2" "$3" "$4")"

@@ -21,15 +21,6 @@ RCTL=${DMR_RCTL:-$DMR_REPO/build/cmake/daemon/remapctl/remapctl}
 command -v jq >/dev/null || die "jq is needed to check --json output"
 bindings=/etc/dm-remap/bindings
 
-expect_rc() {
-    local want=$1 rc=0
-    shift
-    "$RCTL" "$@" >/tmp/rctl.out 2>/tmp/rctl.err || rc=$?
-    if ((rc == want)); then pass "remapctl $* -> $rc"; else
-        cat /tmp/rctl.out /tmp/rctl.err
-        fail "remapctl $* -> $rc, expected $want"
-    fi
-}
 # snapshot NAME SPARE: what release must not change when it refuses.
 snapshot() {
     {

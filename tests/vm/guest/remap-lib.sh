@@ -80,6 +80,18 @@ wait_for() {
         sleep 0.1
     done
 }
+# expect_rc WANT ARGS...: one check that `$RCTL ARGS...` (the test sets
+# RCTL) exits WANT; its output in /tmp/rctl.out and /tmp/rctl.err, printed
+# on a mismatch.
+expect_rc() {
+    local want=$1 rc=0
+    shift
+    "$RCTL" "$@" >/tmp/rctl.out 2>/tmp/rctl.err || rc=$?
+    if ((rc == want)); then pass "remapctl $* -> $rc"; else
+        cat /tmp/rctl.out /tmp/rctl.err
+        fail "remapctl $* -> $rc, expected $want"
+    fi
+}
 # remapd_once EXPECTED: `$REMAPD --once` with an empty config, one check of
 # its exit code; its output in /tmp/once.log (printed on a mismatch).
 remapd_once() {
