@@ -343,8 +343,14 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 			same_md = true;
 		if (!shares)
 			continue;
+		/*
+		 * A reload of the same mapped device over the same main may
+		 * name another spare (remapctl replace-spare: the new spare
+		 * already holds the pair's metadata; it is read at resume).
+		 */
 		if (dm_table_get_md(o->ti->table) == md && o->ti->table != d->ti->table &&
-		    om == m && os == s) {
+		    om == m && (os == s || !(dmr_same_disk(os, s) || dmr_same_disk(om, s) ||
+					    dmr_same_disk(os, m)))) {
 			*reloading = true;
 			continue;
 		}
