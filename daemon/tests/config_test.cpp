@@ -82,6 +82,24 @@ TEST(Config, BooleansAndEmptyPaths)
 	EXPECT_EQ(parse_config("metrics_file=", "t").metrics_file, "");
 	EXPECT_EQ(parse_config("mail_to=", "t").mail_to, "");
 	EXPECT_EQ(parse_config("mail_to = #root", "t").mail_to, "");  // a comment
+	EXPECT_EQ(parse_config("smartctl =", "t").smartctl, "");  // no drive readings
+}
+
+TEST(Config, DriveHealthKeys)
+{
+	Config d;
+	EXPECT_EQ(d.smartctl, "/usr/sbin/smartctl");
+	EXPECT_EQ(d.drive_check_interval_h, 24u);
+	EXPECT_EQ(d.drive_relocation, "on");
+	EXPECT_EQ(d.drive_relocation_per_day, 32u);
+	Config c = parse_config("smartctl = /opt/bin/smartctl\ndrive_check_interval_h = 6\n"
+				"drive_relocation = alert-only\ndrive_relocation_per_day = 0\n",
+				"t");
+	EXPECT_EQ(c.smartctl, "/opt/bin/smartctl");
+	EXPECT_EQ(c.drive_check_interval_h, 6u);
+	EXPECT_EQ(c.drive_relocation, "alert-only");
+	EXPECT_EQ(c.drive_relocation_per_day, 0u);
+	EXPECT_EQ(parse_config("drive_relocation = off", "t").drive_relocation, "off");
 }
 
 TEST(Config, EachErrorNamesFileAndLine)
@@ -117,6 +135,14 @@ TEST(Config, EachErrorNamesFileAndLine)
 		{"sendmail =\n", "t.conf:1: sendmail: empty value"},
 		{"poll_interval_s =#5\n", "t.conf:1: poll_interval_s: a value cannot start with '#' (a '#' after a blank starts a comment)"},
 		{"mail_to=#root\n", "t.conf:1: mail_to: a value cannot start with '#'"},
+		{"smartctl = smartctl\n", "t.conf:1: smartctl: 'smartctl' is not an absolute path"},
+		{"drive_check_interval_h = 0\n",
+		 "t.conf:1: drive_check_interval_h: '0' is not a whole number in 1-8760"},
+		{"drive_check_interval_h = 1d\n", "t.conf:1: drive_check_interval_h: '1d' is not"},
+		{"drive_relocation = yes\n", "t.conf:1: drive_relocation: 'yes' is not on/alert-only/off"},
+		{"drive_relocation =\n", "t.conf:1: drive_relocation: empty value"},
+		{"drive_relocation_per_day = 100001\n",
+		 "t.conf:1: drive_relocation_per_day: '100001' is not a whole number in 0-100000"},
 		{"poll_interval_s = 5 # ok\npoll_interval_s=6#not a comment\n", "t.conf:2: duplicate key"},
 	};
 	for (const auto &c : cases) {

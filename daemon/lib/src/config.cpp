@@ -95,6 +95,20 @@ const std::map<std::string, Setter, std::less<>> &setters()
 		 }},
 		{"sendmail",
 		 [](Config &c, std::string_view v) { return set_path(c.sendmail, v); }},
+		{"smartctl", [](Config &c, std::string_view v) { return set_path(c.smartctl, v); }},
+		{"drive_check_interval_h",
+		 [](Config &c, std::string_view v) { return set_number(c.drive_check_interval_h, v, 1, 8760); }},
+		{"drive_relocation",
+		 [](Config &c, std::string_view v) -> std::string {
+			 if (v != "on" && v != "alert-only" && v != "off")
+				 return fmt::format("'{}' is not on/alert-only/off", v);
+			 c.drive_relocation = v;
+			 return "";
+		 }},
+		{"drive_relocation_per_day",
+		 [](Config &c, std::string_view v) {
+			 return set_number(c.drive_relocation_per_day, v, 0, 100000);
+		 }},
 		{"log_level",
 		 [](Config &c, std::string_view v) -> std::string {
 			 if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -168,7 +182,8 @@ Config parse_config(std::string_view text, const std::string &source)
 					   "' (first set on line " + std::to_string(prev->second) + ")");
 			continue;
 		}
-		if (value.empty() && key != "hook" && key != "metrics_file" && key != "mail_to") {
+		if (value.empty() && key != "hook" && key != "metrics_file" && key != "mail_to" &&
+		    key != "smartctl") {
 			problems.push_back(where + std::string(key) + ": empty value");
 			continue;
 		}

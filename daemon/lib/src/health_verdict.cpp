@@ -86,7 +86,21 @@ std::string spare_state_of(const StatusInfo &s)
 
 HealthAssessment assess_health(const StatusInfo &s, unsigned int threshold)
 {
-	return judge(s.health, main_state_of(s), spare_state_of(s), threshold);
+	auto a = judge(s.health, main_state_of(s), spare_state_of(s), threshold);
+	// The drive's own figures (drive_health.hpp) cap the score.
+	if (s.drive_health && *s.drive_health < a.health) {
+		a.health = *s.drive_health;
+		std::string why = "drive health " + std::to_string(*s.drive_health);
+		for (std::size_t i = 0; i < s.drive_reasons.size(); i++)
+			why += (i ? ", " : ": ") + s.drive_reasons[i];
+		a.reasons.push_back(why);
+		if (a.verdict == Verdict::ok && a.health < threshold) {
+			a.verdict = Verdict::degraded;
+			a.reasons.push_back("health " + std::to_string(a.health) + " < " +
+					    std::to_string(threshold));
+		}
+	}
+	return a;
 }
 
 HealthAssessment assess_absent_pair(const AbsentPair &p)

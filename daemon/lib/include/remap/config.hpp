@@ -27,6 +27,11 @@ struct Config {
 	std::string sendmail = "/usr/sbin/sendmail";  // run as `sendmail -t`
 	std::string metrics_file;                  // Prometheus textfile; "" = none
 	std::string log_level = "info";            // trace|debug|info|warn|error
+	// Drive health (drive_health.hpp, docs/remapd.md "Drive health")
+	std::string smartctl = "/usr/sbin/smartctl";  // "" = no drive readings
+	unsigned int drive_check_interval_h = 24;  // smartctl per main every N hours (and after remaps)
+	std::string drive_relocation = "on";       // on | alert-only | off
+	unsigned int drive_relocation_per_day = 32;  // blocks moved per device in 24 h
 
 	bool operator==(const Config &) const = default;
 };

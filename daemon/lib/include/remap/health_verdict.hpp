@@ -16,6 +16,8 @@
 //   health = the kernel's score, but
 //     0            main failed or missing, spare failed or missing
 //     at most 30   spare ro (as the kernel's own rule for mode ro)
+//     at most the drive's own score (StatusInfo::drive_health, from
+//                  remapd's smartctl reading: drive_health.hpp)
 //   verdict
 //     critical     main failed or missing, spare failed or missing
 //     degraded     spare ro or unknown, a main state word this version does

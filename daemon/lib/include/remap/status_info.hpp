@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,11 @@ struct StatusInfo {
 	std::uint64_t seq = 0;
 	std::string uuid;  // pair uuid, 8-4-4-4-12 lower-case hex
 	std::vector<std::pair<std::string, std::string>> unknown;
+	// Not from the status line: the main drive's own score and its reasons
+	// (drive_health.hpp), put in by remapd and remapctl from remapd's last
+	// smartctl reading; it caps the health (health_verdict.hpp).
+	std::optional<unsigned int> drive_health;
+	std::vector<std::string> drive_reasons;
 
 	// Percentage of the spare's data area still free (0-100, rounded down).
 	unsigned int spare_free_percent() const;
