@@ -116,16 +116,6 @@ std::uint64_t write_back(const remap::DecodedMeta &meta, remap::DeviceFile &main
 	return blocks;
 }
 
-// Zero the five copy slots of the spare's metadata (the data area is left
-// as it is), in the kernel's write order, and sync.
-void erase_metadata(remap::DeviceFile &spare)
-{
-	remap::AlignedBuffer zero(DMR_COPY_BYTES);
-	for (unsigned int c : remap::kCopyWriteOrder)
-		spare.write_at(dmr_copy_sector(c), zero.data(), zero.size());
-	spare.sync();
-}
-
 Outcome release(const remap::RemapDevice &d, const remap::json_out::DevicePaths &paths)
 {
 	Outcome out;
@@ -165,7 +155,7 @@ Outcome release(const remap::RemapDevice &d, const remap::json_out::DevicePaths 
 			return true;
 		});
 		remap::DeviceFile spare(paths.spare, remap::DeviceFile::Mode::write_held);
-		erase_metadata(spare);
+		remap::erase_copies(spare);
 	} catch (...) {
 		// Leave everything as it was: the old table stays, its binding too.
 		if (forgotten) {

@@ -1,10 +1,33 @@
 #include "device_resolve.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "cli.hpp"
 
 namespace remapctl {
+
+// Nothing may hold DEV open exclusively: a mounted file system, swap, md,
+// LVM or a device-mapper table.  Asked before anything is written, so a
+// refusal leaves the spare, the bindings file and the main's udev state as
+// they were (the kernel's table load would refuse it too, but only after
+// the spare was formatted and the main claimed).
+void require_unused(const std::string &dev, const char *role)
+{
+	int fd = ::open(dev.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EBUSY)
+			throw remap::RefusedError(std::string(role) + " " + dev +
+						  " is in use (mounted, swap, or held by another device or program); "
+						  "nothing was changed");
+		throw remap::Error(std::string("cannot open ") + role + " " + dev + ": " +
+				   remap::errno_text(errno));
+	}
+	::close(fd);
+}
 
 remap::BlockDevice require_block_device(struct udev *udev, const std::string &path,
 					const char *role)

@@ -15,6 +15,11 @@ namespace remapctl {
 remap::BlockDevice require_block_device(struct udev *udev, const std::string &path,
 					const char *role);
 
+// RefusedError if anything holds DEV open exclusively (a mounted file
+// system, swap, md, LVM, a device-mapper table): asked before anything is
+// written.  ROLE names it in the message ("spare").
+void require_unused(const std::string &dev, const char *role);
+
 // /dev paths of a remap device's main and spare ("" if unknown).
 remap::json_out::DevicePaths device_paths(struct udev *udev, const remap::RemapDevice &d);
 

@@ -13,6 +13,7 @@
 #include "remap/error.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/spare_metadata.hpp"
+#include "remap/spare_replace.hpp"
 #include "remap/udev_handles.hpp"
 
 namespace remap {
@@ -76,7 +77,8 @@ DiscoveryReport discover(struct udev *udev)
 						const auto &m = scan.meta->c();
 						spares.push_back({b.devnode, scan.meta->pair_uuid(),
 								  scan.meta->main_id(), m.main_sectors,
-								  m.block_size});
+								  m.block_size,
+								  (m.layers.flags & kLayerReplacing) != 0});
 					} else {
 						r.problems.push_back(b.devnode + ": dm-remap v4 signature but no valid metadata copy (" +
 								     verdict_name(scan.verdict()) + ")");

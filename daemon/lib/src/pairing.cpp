@@ -64,6 +64,29 @@ std::vector<PairingDecision> decide_pairings(const std::vector<SpareCandidate> &
 			if (o.path != s.path && (o.pair_uuid == s.pair_uuid ||
 						 (!s.main_id.empty() && o.main_id == s.main_id)))
 				d.related.push_back(o.path);
+		// An unfinished replace-spare: the old spare (unmarked) still
+		// holds the pair, the new one is marked.  Until the old spare's
+		// copies are erased the old one is the pair's spare.
+		bool rivals_are_replacements = !s.replacing && !d.related.empty();
+		const SpareCandidate *old_spare = nullptr;
+		for (const auto &o : spares) {
+			if (o.path == s.path || std::find(d.related.begin(), d.related.end(), o.path) == d.related.end())
+				continue;
+			if (!(o.replacing && o.pair_uuid == s.pair_uuid))
+				rivals_are_replacements = false;
+			if (s.replacing && !o.replacing && o.pair_uuid == s.pair_uuid)
+				old_spare = &o;
+		}
+		if (rivals_are_replacements) {
+			d.related.clear();
+		} else if (old_spare) {
+			d.outcome = PairingOutcome::duplicate;
+			d.message = "spare " + s.path + " is the new spare of an unfinished replace-spare of pair " +
+				    s.pair_uuid + ": " + old_spare->path +
+				    " still holds the pair and is its spare (run remapctl replace-spare again to finish)";
+			out.push_back(d);
+			continue;
+		}
 		if (!d.related.empty()) {
 			d.outcome = PairingOutcome::duplicate;
 			d.message = "spares " + s.path + " and " + join(d.related) +

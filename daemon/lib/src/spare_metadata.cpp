@@ -141,6 +141,14 @@ void write_copy(DeviceFile &dev, const DecodedMeta &meta, unsigned int copy)
 	dev.sync();
 }
 
+void erase_copies(DeviceFile &dev)
+{
+	AlignedBuffer zero(DMR_COPY_BYTES);
+	for (unsigned int c : kCopyWriteOrder)
+		dev.write_at(dmr_copy_sector(c), zero.data(), zero.size());
+	dev.sync();
+}
+
 std::vector<unsigned int> repair_spare(DeviceFile &dev, const SpareScan &scan)
 {
 	if (scan.best < 0 || !scan.meta)

@@ -3,7 +3,11 @@
 //
 //   already_active        the pair's dm device exists (its uuid is active)
 //   duplicate             another spare claims the same main or the same
-//                         pair uuid: all of them are refused and reported
+//                         pair uuid: all of them are refused and reported,
+//                         except that a spare whose only rivals are new
+//                         spares of an unfinished replace-spare of its pair
+//                         (SpareCandidate::replacing) is paired, and they
+//                         are refused
 //   no_identity           the spare records no main identity (formatted by
 //                         the kernel): only `remapctl create` may pair it
 //   match                 exactly one device has the recorded fingerprint,
@@ -31,6 +35,10 @@ struct SpareCandidate {
 	std::string main_id;
 	std::uint64_t main_sectors = 0;
 	std::uint32_t block_size = 512;
+	// Marked as the new spare of an unfinished `remapctl replace-spare`
+	// (kLayerReplacing): while another spare holds the same pair unmarked,
+	// that one is the pair's spare and this one is refused (duplicate).
+	bool replacing = false;
 };
 
 struct MainCandidate {

@@ -64,6 +64,10 @@ inline constexpr std::array<unsigned int, DMR_NR_COPIES> kCopyWriteOrder = {0, 2
 // Writes META as copy COPY (O_DIRECT) and fdatasyncs.
 void write_copy(DeviceFile &dev, const DecodedMeta &meta, unsigned int copy);
 
+// Zeroes the five copy slots (the data area is left as it is) in the
+// kernel's write order, and fdatasyncs: the spare no longer holds a pair.
+void erase_copies(DeviceFile &dev);
+
 // Rewrites every copy in scan.repair_mask from the chosen copy, in the
 // kernel's order, each followed by fdatasync.  Returns the copies written.
 // Throws Error if there is no valid copy.
