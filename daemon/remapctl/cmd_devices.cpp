@@ -17,6 +17,7 @@
 #include "remap/bindings_file.hpp"
 #include "remap/discovery.hpp"
 #include "remap/dm_control.hpp"
+#include "remap/drive_health.hpp"
 #include "remap/health_verdict.hpp"
 #include "remap/json_output.hpp"
 #include "remap/number_parse.hpp"
@@ -45,6 +46,35 @@ std::vector<remap::RemapDevice> selected(const std::string &name)
 std::string or_dash(const std::string &s)
 {
 	return s.empty() ? "-" : s;
+}
+
+// remapd's last smartctl reading of each device's main drive
+// (drive_health.hpp): its score caps the health, as in remapd.
+std::optional<remap::DriveState> drive_state_of(remap::RemapDevice &d)
+{
+	auto st = remap::load_drive_state(d.status.uuid);
+	if (st && st->kind == remap::ReadingKind::ok) {
+		auto sc = remap::score_drive(st->reading);
+		d.status.drive_health = sc.health;
+		d.status.drive_reasons = sc.reasons;
+	}
+	return st;
+}
+
+// "94 (ATA WDC ..., pending=3)" or "-", for the tables.
+std::string drive_text(const std::optional<remap::DriveState> &st)
+{
+	if (!st)
+		return "-";
+	if (st->kind != remap::ReadingKind::ok)
+		return std::string(remap::reading_kind_name(st->kind)) + ": " + st->message;
+	auto sc = remap::score_drive(st->reading);
+	std::string out = std::to_string(sc.health) + " (" + st->device;
+	if (!st->reading.model.empty())
+		out += ", " + st->reading.model;
+	for (const auto &r : sc.reasons)
+		out += ", " + r;
+	return out + ")";
 }
 
 int run_list(bool as_json)
@@ -84,8 +114,11 @@ int run_status(const StatusOptions &o)
 	if (o.json) {
 		auto j = remap::json_out::document("status");
 		j["devices"] = json::array();
-		for (const auto &d : devices) {
+		for (auto &d : devices) {
+			auto drive = drive_state_of(d);
 			auto dj = remap::json_out::device(d, device_paths(udev.get(), d));
+			dj["drive"] = remap::drive_json(drive);
+			dj["verdict_health"] = remap::assess_health(d.status, 0).health;
 			if (o.extents)
 				dj["extents"] = remap::json_out::extents(remap::read_extents(d.name));
 			j["devices"].push_back(dj);
@@ -94,7 +127,8 @@ int run_status(const StatusOptions &o)
 		return kExitOk;
 	}
 	if (!o.name.empty()) {
-		const auto &d = devices.front();
+		auto &d = devices.front();
+		auto drive = drive_state_of(d);
 		auto p = device_paths(udev.get(), d);
 		std::vector<std::pair<std::string, std::string>> f = {
 			{"name", d.name},
@@ -111,6 +145,13 @@ int run_status(const StatusOptions &o)
 			f.emplace_back(c.key, std::to_string(d.status.*(c.member)));
 		for (const auto &[k, v] : d.status.unknown)
 			f.emplace_back(k, v);
+		f.emplace_back("drive_health", drive_text(drive));
+		if (drive && drive->kind == remap::ReadingKind::ok) {
+			for (const auto &fig : remap::drive_figures(drive->reading))
+				if (fig.value)
+					f.emplace_back(std::string("drive_") + fig.name, std::to_string(*fig.value));
+			f.emplace_back("drive_read_at", std::to_string(drive->time));
+		}
 		std::cout << render_fields(f);
 		if (o.extents) {
 			Table t({"LBLOCK", "LEN", "SBLOCK", "STATE"});
@@ -387,25 +428,31 @@ int run_health(const HealthOptions &o)
 	j["config"] = source == "config" ? json(o.config) : json(nullptr);
 	j["kernel_sysfs"] = sysfs.present();
 	j["devices"] = json::array();
-	Table t({"NAME", "HEALTH", "MODE", "PENDING", "SPARE_FREE%", "MAIN", "SPARE", "STATE"});
+	Table t({"NAME", "HEALTH", "MODE", "PENDING", "SPARE_FREE%", "MAIN", "SPARE", "DRIVE", "STATE"});
 	auto state_word = [](const remap::HealthAssessment &a) {
 		return a.verdict == remap::Verdict::ok ? std::string("ok")
 		       : a.verdict == remap::Verdict::degraded ? std::string("DEGRADED")
 							: std::string("CRITICAL");
 	};
-	for (const auto &d : devices) {
+	for (auto &d : devices) {
+		auto drive = drive_state_of(d);
 		const auto &s = d.status;
 		auto a = remap::assess_health(s, threshold);
 		attention |= a.verdict != remap::Verdict::ok;
-		j["devices"].push_back(remap::json_out::health_device(d, a));
+		auto dj = remap::json_out::health_device(d, a);
+		dj["drive"] = remap::drive_json(drive);
+		j["devices"].push_back(dj);
 		t.add({d.name, std::to_string(a.health), s.mode, std::to_string(s.pending),
-		       std::to_string(s.spare_free_percent()), a.main_state, a.spare_state, state_word(a)});
+		       std::to_string(s.spare_free_percent()), a.main_state, a.spare_state,
+		       s.drive_health ? std::to_string(*s.drive_health) : "-", state_word(a)});
 	}
 	for (const auto &p : absent) {
 		auto a = remap::assess_absent_pair(p);
 		attention |= a.verdict != remap::Verdict::ok;
-		j["devices"].push_back(remap::json_out::health_device(p, a));
-		t.add({p.name, std::to_string(a.health), "-", "-", "-", a.main_state, a.spare_state,
+		auto pj = remap::json_out::health_device(p, a);
+		pj["drive"] = nullptr;
+		j["devices"].push_back(pj);
+		t.add({p.name, std::to_string(a.health), "-", "-", "-", a.main_state, a.spare_state, "-",
 		       state_word(a)});
 	}
 	if (o.json)

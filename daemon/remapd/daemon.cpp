@@ -458,6 +458,7 @@ void Daemon::poll_devices()
 	}
 	for (const auto &p : problems)
 		spdlog::warn("{}", p);
+	drives_.annotate(devices);  // the drive's own score caps the health
 	std::vector<std::pair<std::string, remap::StatusInfo>> samples;
 	last_samples_.clear();
 	active_devts_.clear();
@@ -490,7 +491,20 @@ void Daemon::poll_devices()
 			if (d.name == a.device)
 				env = device_env(d.status);
 		notify(a.event, a.device, a.message, env, a.problem);
+		// The drive is read again after a remap event (drive_monitor.hpp).
+		if (a.event == "remapped_new" || a.event == "pending_new" || a.event == "read_failed")
+			drives_.request(a.device);
 	}
+	for (auto &n : drives_.run(devices, cfg_, unix_now(), [] { notify_watchdog(); })) {
+		counters_.alerts++;
+		auto env = n.env;
+		for (const auto &d : devices)
+			if (d.name == n.device)
+				env.merge(device_env(d.status));
+		spdlog::warn("{}", n.message);
+		notify(n.event, n.device, n.message, env, n.problem);
+	}
+	last_devices_ = devices;
 	std::string status = std::to_string(devices.size()) + " device(s), " +
 			     std::to_string(degraded) + " degraded";
 	if (!absent_.empty())
@@ -541,7 +555,8 @@ void Daemon::write_metrics()
 	counters_.hook_failures = hooks_.failures();
 	try {
 		remap::write_file_atomically(cfg_.metrics_file,
-					     remap::render_metrics(last_samples_, counters_, absent_));
+					     remap::render_metrics(last_samples_, counters_, absent_) +
+						     drives_.metrics(last_devices_));
 	} catch (const remap::Error &e) {
 		spdlog::error("metrics: {}", e.what());
 	}

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "drive_monitor.hpp"
 #include "hook_runner.hpp"
 #include "remap/alert_policy.hpp"
 #include "remap/config.hpp"
@@ -75,6 +76,8 @@ private:
 	remap::Config cfg_;
 	remap::UdevContext udev_;
 	HookRunner hooks_;
+	DriveMonitor drives_;  // smartctl readings of the mains (drive_monitor.hpp)
+	std::vector<remap::RemapDevice> last_devices_;  // for the drive metrics
 	remap::AlertTracker alerts_;
 	remap::DaemonCounters counters_;
 	std::vector<remap::DeviceSample> last_samples_;

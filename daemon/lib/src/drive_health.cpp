@@ -515,4 +515,32 @@ std::optional<DriveState> load_drive_state(const std::string &pair_uuid)
 	}
 }
 
+json drive_json(const std::optional<DriveState> &s)
+{
+	if (!s)
+		return nullptr;
+	bool ok = s->kind == ReadingKind::ok;
+	json fig = json::object();
+	for (const auto &f : drive_figures(s->reading))
+		fig[f.name] = ok && f.value ? json(*f.value) : json(nullptr);
+	json j = {{"status", reading_kind_name(s->kind)},
+		  {"message", s->message},
+		  {"device", s->device},
+		  {"time", s->time},
+		  {"protocol", s->reading.protocol},
+		  {"model", s->reading.model},
+		  {"serial", s->reading.serial},
+		  {"health", nullptr},
+		  {"reasons", json::array()},
+		  {"figures", fig},
+		  {"named_lbas", ok ? json(named_lbas(s->reading)) : json::array()},
+		  {"handled_sectors", s->handled}};
+	if (ok) {
+		auto sc = score_drive(s->reading);
+		j["health"] = sc.health;
+		j["reasons"] = sc.reasons;
+	}
+	return j;
+}
+
 }  // namespace remap

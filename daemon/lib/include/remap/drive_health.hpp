@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace remap {
 
 struct DriveReading {
@@ -161,5 +163,9 @@ std::string drive_state_path(const std::string &dir, const std::string &pair_uui
 std::optional<DriveState> load_drive_state(const std::string &pair_uuid);
 
 const char *reading_kind_name(ReadingKind k);
+
+// The "drive" object of `remapctl status/health --json`
+// (docs/remapctl-json.md); null without a state.
+nlohmann::json drive_json(const std::optional<DriveState> &s);
 
 }  // namespace remap
