@@ -82,6 +82,8 @@ expect_not "remapctl -v remove re" db-disk
 expect "remapctl remap db" db-disk
 expect_not "remapctl remap db-disk " remap-1a2b3c4d db-disk
 expect "remapctl metadata " dump verify repair
+expect "remapctl replace-spare --" --spare --force --json
+expect "remapctl replace-spare db" db-disk
 expect "remapctl metadata verify $tmp/img/sp" "$tmp/img/spare.img"
 expect "remapctl metadata dump --" --json
 expect "remapctl probe $tmp/img/" "$tmp/img/spare.img"
