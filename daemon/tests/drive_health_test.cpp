@@ -95,6 +95,22 @@ TEST(DriveHealth, NvmeHealthy)
 	EXPECT_EQ(score_drive(r).health, 100u);
 }
 
+// Recorded: smartctl 7.3 on QEMU's emulated NVMe drive, in the VM test
+// 69-drive-health (its guest wrote it to build/vm/out/).
+TEST(DriveHealth, NvmeRecordedQemu)
+{
+	auto r = reading("qemu-nvme-recorded.json");
+	EXPECT_EQ(r.protocol, "NVMe");
+	EXPECT_EQ(r.model, "QEMU NVMe Ctrl");
+	EXPECT_EQ(r.critical_warning, 0u);
+	EXPECT_EQ(r.percentage_used, 0u);
+	EXPECT_EQ(r.media_errors, 0u);
+	// It reports an available spare of 0 with a threshold of 0: no cap.
+	EXPECT_EQ(r.available_spare, 0u);
+	EXPECT_EQ(r.available_spare_threshold, 0u);
+	EXPECT_EQ(score_drive(r).health, 100u);
+}
+
 TEST(DriveHealth, NvmeCriticalWarning)
 {
 	auto r = reading("nvme-critical-warning.json");

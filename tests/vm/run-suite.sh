@@ -21,7 +21,8 @@
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
 # timeout= in kernels.sh --info; a test's own "# vm-timeout: N" line raises
-# the default for that test).  Host tests also get the kernel's host_env
+# the default for that test; "# vm-nvme: MB" attaches an emulated NVMe
+# drive of MB MiB, run-vm.sh --nvme).  Host tests also get the kernel's host_env
 # (e.g. FIRST_START for 60-powercut on the slow debug kernel).
 # VM_ENV: "KEY=VALUE ..." passed to every guest test (run-vm.sh --env), and
 # to host tests in their environment; e.g. DMR_STRESS_SECONDS=600.
@@ -111,8 +112,15 @@ run_kernel() {
             # Multi-boot tests drive run-vm.sh themselves, on the host.
             env "${host_env[@]}" "${vm_env[@]}" KVER="$kver" VM_TIMEOUT="$test_to" "$t" >"$log" 2>&1 || rc=$?
         else
+            # "# vm-nvme: MB" attaches an emulated NVMe drive of MB MiB.
+            nvme_args=()
+            t_nvme=$(sed -n 's/^# vm-nvme: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+            if [[ -n $t_nvme ]]; then
+                truncate -s "${t_nvme}M" "$out/nvme.img"
+                nvme_args=(--nvme "$out/nvme.img")
+            fi
             "$here/run-vm.sh" --kernel "$kver" --timeout "$test_to" --quiet --log "$log" \
-                --out "$out" "${env_args[@]}" -- "$t" >/dev/null 2>&1 || rc=$?
+                --out "$out" "${nvme_args[@]}" "${env_args[@]}" -- "$t" >/dev/null 2>&1 || rc=$?
         fi
         secs=$((SECONDS - t0))
         if ((rc == 0)); then

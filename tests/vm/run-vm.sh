@@ -18,6 +18,9 @@
 #   --mem MB          guest RAM (default: $VM_MEM, else 2048; debug kernel 3072)
 #   --disk FILE       attach FILE as a raw virtio disk (repeatable; the guest
 #                     sees them as /dev/vda, /dev/vdb, ... in order)
+#   --nvme FILE       attach FILE as an emulated NVMe drive (QEMU's -device
+#                     nvme, serial dmr-nvme; the guest sees /dev/nvme0n1),
+#                     e.g. for smartctl on a real NVMe health log
 #   --upper FILE      an ext4 image (mkfs.ext4 on the host) that holds the
 #                     overlay's upper layer instead of RAM: what the guest
 #                     changes in its root persists to the next boot on FILE
@@ -87,6 +90,7 @@ mem=${VM_MEM:-}
 smp=${VM_SMP:-2}
 qemu_extra=()
 disks=()
+nvmes=()
 upper=
 systemd=0
 outs=()
@@ -100,6 +104,7 @@ while (($#)); do
         --kill-after) kill_after=${2:?}; shift 2 ;;
         --mem) mem=${2:?}; shift 2 ;;
         --disk) disks+=("${2:?}"); shift 2 ;;
+        --nvme) nvmes+=("${2:?}"); shift 2 ;;
         --out) outs+=("${2:?}"); shift 2 ;;
         --upper) upper=${2:?}; shift 2 ;;
         --systemd) systemd=1; shift ;;
@@ -229,6 +234,14 @@ for f in "${disks[@]}"; do
     [[ -f $f || -b $f ]] || err "no such disk image: $f"
     f=$(realpath "$f")
     qemu_disks+=(-drive "file=${f//,/,,},if=virtio,format=raw,cache=writeback,discard=unmap")
+done
+n=0
+for f in "${nvmes[@]}"; do
+    [[ -f $f ]] || err "no such NVMe image: $f"
+    f=$(realpath "$f")
+    qemu_disks+=(-drive "file=${f//,/,,},if=none,id=dmrnvme$n,format=raw,cache=writeback"
+                 -device "nvme,drive=dmrnvme$n,serial=dmr-nvme$n")
+    n=$((n + 1))
 done
 if [[ -n $upper ]]; then
     [[ -f $upper ]] || err "no such upper image: $upper"
