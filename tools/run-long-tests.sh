@@ -9,6 +9,8 @@
 #   * fuzzing for LONG_FUZZ_SECONDS (default 600) per target;
 #   * the libblkid prober (tools/blkid-prober/check.sh) and the Debian
 #     packages with lintian (tools/build-deb.sh), not in make test;
+#   * 68-replace-spare killed at each of its six step boundaries
+#     (DMR_REPLACE_STEPS=all; make test: two of them);
 #   * the power-cut test with PC_CYCLES (default 20) cycles;
 #   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
 #     must fail the power-cut test (proof that the test can fail);
@@ -88,6 +90,10 @@ long_kernel() {
         VM_ALL_KERNELS=1 KVER=$kver tests/vm/run-suite.sh "${one[@]}" || rc=$?
         result "$kver one-kernel tests (${#one[@]})" $rc
     fi
+    echo "=== $kver: replace-spare killed at every step boundary"
+    rc=0
+    VM_ENV="DMR_REPLACE_STEPS=all" KVER=$kver tests/vm/run-suite.sh 68-replace-spare || rc=$?
+    result "$kver replace-spare, every step" $rc
     echo "=== $kver: power cut, ${PC_CYCLES:-20} cycles"
     rc=0
     VM_ENV="CYCLES=${PC_CYCLES:-20}" KVER=$kver tests/vm/run-suite.sh 60-powercut || rc=$?
