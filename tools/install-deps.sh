@@ -26,6 +26,7 @@ PKGS=(
   nlohmann-json3-dev libgtest-dev libsystemd-dev
   lvm2  # 49-lvm-filter: the documented LVM filter keeps the claimed main out
   gddrescue  # 65-export-import: remapctl export/import against the real ddrescuelog
+  smartmontools  # 69-drive-health: smartctl -j on the VM's emulated NVMe drive
   clang libclang-rt-14-dev valgrind libbenchmark-dev jq
   # tools/blkid-prober/check.sh: util-linux's libblkid built with our prober
   autoconf automake libtool autopoint gettext
