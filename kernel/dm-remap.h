@@ -6,6 +6,7 @@
  *   dmr-io.c        the I/O path: map, end_io and the error-handling worker
  *   dmr-metadata.c  loading, formatting, committing and repairing metadata
  *   dmr-message.c   `dmsetup message` commands
+ *   dmr-evac.c      evacuation: copying the device to a new disk online
  *   dmr-format.c    the shared on-disk format code from include/dm-remap
  */
 #ifndef DM_REMAP_INTERNAL_H
@@ -146,6 +147,37 @@ struct dmr_totals {
 };
 
 struct dmr_sysfs_dev;
+struct dm_kcopyd_client;
+
+/* d->evac.state */
+enum { DMR_EVAC_NONE, DMR_EVAC_COPYING, DMR_EVAC_COPIED, DMR_EVAC_STOPPED };
+
+/*
+ * An evacuation to a new disk (dmr-evac.c, table feature `evacuate`).
+ * Blocks [0, cursor) are on the new disk: ->map sends their I/O there.
+ * The cursor moves by whole chunks, and ti->max_io_len keeps every bio
+ * inside one chunk, so a bio is wholly below or wholly above it.
+ */
+struct dmr_evac_state {
+	struct dm_dev *dev;		/* the new disk; NULL: no evacuation */
+	u8 uuid[DMR_UUID_LEN];		/* from the table: names this evacuation */
+	unsigned int rate_min, rate_max;	/* KiB/s while busy / idle, 0 = no limit */
+	u64 cursor;			/* smp_store_release / smp_load_acquire */
+	u64 chunk;			/* blocks per chunk (power of two) */
+	int state;			/* DMR_EVAC_*: READ_ONCE/WRITE_ONCE */
+	bool stopped;			/* the copier must not run (suspend, dtr) */
+	bool start_commit;		/* new evacuation: commit it at resume */
+	spinlock_t lock;		/* orders stopped against queueing */
+	struct delayed_work work;	/* the copier, on wq */
+	struct workqueue_struct *wq;
+	struct dm_kcopyd_client *kc;
+	void *buf;			/* one block, for the block-by-block copy */
+	u64 last_fg;			/* foreground I/O count at the last chunk */
+	unsigned long last_commit;	/* jiffies */
+	unsigned int rate_kib;		/* pace of the last chunk (READ_ONCE) */
+	atomic64_t dest_errors;		/* I/O errors from the new disk */
+	atomic64_t lost;		/* blocks that could not be copied (pending) */
+};
 
 struct dmr_dev {
 	struct dm_target *ti;
@@ -242,6 +274,7 @@ struct dmr_dev {
 	struct work_struct event_work;	/* dm_table_event() from any context */
 
 	struct dmr_scanner scan;
+	struct dmr_evac_state evac;
 	struct dmr_sysfs_dev *sdev;	/* devices/<name>, under dmr_devices_lock */
 	bool superseded;		/* replaced by a reloaded table */
 	bool active;			/* resumed at least once: counted in totals */
@@ -261,14 +294,16 @@ struct dmr_io {
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
 	bool granted;			/* put on d->wk_active by dmr_main_exit() */
+	bool evac_sync;			/* done on the new disk: make it durable (dmr-evac.c) */
 	u64 need_gen;			/* worker: the commit it waits for, 0 none */
+	u64 evac_need;			/* committed evacuation cursor it needs, 0 none */
 	/* Worker only (dmr_defer_bio): */
 	struct dmr_dev *d;
 	struct work_struct work;
 	struct list_head active;	/* on d->wk_active while it writes */
 };
 
-enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3 };
+enum { DMR_TO_MAIN = 1, DMR_TO_SPARE = 2, DMR_TO_WORKER = 3, DMR_TO_DEST = 4 };
 
 /*
  * d->main_failed: DMR_MAIN_FAILED, main fails reads everywhere (a dead
@@ -350,6 +385,13 @@ void dmr_epoch_drained(struct percpu_ref *ref);
 bool dmr_media_errno(int r);
 bool dmr_main_failing(struct dmr_dev *d, u64 lblock);
 bool dmr_block_mapped(struct dmr_dev *d, u64 lblock);
+blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
+			  sector_t pos, sector_t len, struct block_device *bdev,
+			  sector_t sector, blk_opf_t opf);
+blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io);
+bool dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end, bool wait_worker);
+void dmr_quiesce_end(struct dmr_dev *d, bool published);
+int dmr_read_main_block(struct dmr_dev *d, u64 lblock, void *buf);
 
 /* dmr-metadata.c */
 int dmr_meta_alloc(struct dmr_dev *d);
@@ -389,6 +431,32 @@ int dmr_sysfs_attach(struct dmr_dev *d, struct dmr_dev *old);
 struct kobject *dmr_sysfs_detach(struct dmr_dev *d);
 void dmr_sysfs_put(struct kobject *k);
 void dmr_retire_stats(struct dmr_dev *d);
+
+/* dmr-evac.c */
+int dmr_evac_parse(struct dm_target *ti, struct dmr_dev *d, struct dm_arg_set *as,
+		   const char *name, unsigned int *argc, char **error);
+int dmr_evac_ctr(struct dm_target *ti, struct dmr_dev *d, char **error);
+void dmr_evac_free(struct dmr_dev *d);
+int dmr_evac_check(struct dmr_dev *d, char **error);
+int dmr_evac_preresume(struct dmr_dev *d);
+void dmr_evac_start(struct dmr_dev *d);
+void dmr_evac_stop(struct dmr_dev *d);
+void dmr_evac_before_commit(struct dmr_dev *d);
+unsigned int dmr_evac_status(struct dmr_dev *d, char *result, unsigned int maxlen,
+			     unsigned int sz);
+unsigned int dmr_evac_table(struct dmr_dev *d, char *result, unsigned int maxlen,
+			    unsigned int sz);
+unsigned int dmr_evac_nr_features(struct dmr_dev *d);
+int dmr_evac_message(struct dmr_dev *d, unsigned int argc, char **argv);
+
+static inline bool dmr_evac_below(struct dmr_dev *d, sector_t lsector)
+{
+	return dmr_block(d, lsector) < smp_load_acquire(&d->evac.cursor);
+}
+
+int dmr_evac_map(struct dmr_dev *d, struct bio *bio, struct dmr_io *io);
+int dmr_evac_end_io(struct dmr_dev *d, struct bio *bio, blk_status_t *error);
+blk_status_t dmr_evac_handle(struct dmr_dev *d, struct bio *bio, struct dmr_io *io);
 
 /* dmr-params.c */
 int dmr_parse_uint(const char *buf, unsigned int min, unsigned int max, unsigned int *out);

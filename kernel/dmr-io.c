@@ -238,10 +238,23 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	io->where = 0;
 	dmr_bench_cost();
 
-	/* Empty flush: ti->num_flush_bios = 2, one for each device. */
+	/*
+	 * Empty flush: ti->num_flush_bios = 2, one for each device, and a
+	 * third for the new disk of an evacuation (dmr-evac.c), which also
+	 * waits for the commit of the cursor reached when it was issued.
+	 */
 	if (unlikely(!bio_sectors(bio))) {
-		bio_set_dev(bio, dm_bio_get_target_bio_nr(bio) ?
-			    d->spare_dev->bdev : d->main_dev->bdev);
+		unsigned int nr = dm_bio_get_target_bio_nr(bio);
+
+		if (unlikely(nr == 2)) {
+			io->evac_sync = false;
+			io->iter = bio->bi_iter;
+			io->evac_need = smp_load_acquire(&d->evac.cursor);
+			io->where = DMR_TO_DEST;
+			bio_set_dev(bio, d->evac.dev->bdev);
+			return DM_MAPIO_REMAPPED;
+		}
+		bio_set_dev(bio, nr ? d->spare_dev->bdev : d->main_dev->bdev);
 		return DM_MAPIO_REMAPPED;
 	}
 
@@ -268,6 +281,14 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	 * a preempt-disabled section forbids.  Nothing below sleeps otherwise.
 	 */
 	rcu_read_lock();
+	/* The cursor before the table: see dmr_evac_map(). */
+	if (unlikely(d->evac.dev) && dmr_evac_below(d, io->lsector)) {
+		io->evac_sync = false;
+		io->evac_need = 0;
+		r = dmr_evac_map(d, bio, io);
+		rcu_read_unlock();
+		return r;
+	}
 	t = rcu_dereference(d->table);
 	dmr_fault_map(dmr_block(d, io->lsector));
 	/* No extent near: the summary (extsum.h) spares the search. */
@@ -303,6 +324,8 @@ static noinline int dmr_end_io_bio(struct dmr_dev *d, struct bio *bio, blk_statu
 
 	if (io->done || !io->where)
 		return DM_ENDIO_DONE;
+	if (io->where == DMR_TO_DEST)
+		return dmr_evac_end_io(d, bio, error);
 	if (io->where == DMR_TO_MAIN && op_is_write(op) && op != REQ_OP_DISCARD)
 		percpu_ref_put(&d->ep[io->epoch].writes);
 	if (likely(!*error)) {
@@ -376,8 +399,8 @@ int dmr_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
  * Re-issue part of a bio synchronously: sectors [pos, pos + len) of the
  * target, to sector on bdev, sharing the bio's pages.
  */
-static blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
-				 sector_t pos, sector_t len, struct block_device *bdev,
+blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_io *io,
+			  sector_t pos, sector_t len, struct block_device *bdev,
 				 sector_t sector, blk_opf_t opf)
 {
 	struct bio *clone;
@@ -394,7 +417,7 @@ static blk_status_t dmr_clone_io(struct dmr_dev *d, struct bio *bio, struct dmr_
 }
 
 /* A write with the flags its caller gave it (saved by dmr_map). */
-static blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io)
+blk_opf_t dmr_write_opf(struct bio *bio, struct dmr_io *io)
 {
 	return bio_op(bio) | REQ_SYNC | io->flags;
 }
@@ -853,6 +876,9 @@ void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 
 	if (d->meta_failed)
 		return;		/* nothing is staged after a failed commit */
+	/* Copied to an evacuation's new disk: main's copy is not read any more. */
+	if (d->evac.dev && lblock < smp_load_acquire(&d->evac.cursor))
+		return;
 	st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, &add);
 	if (st == DMR_OK) {
 		d->dirty = true;
@@ -1053,7 +1079,16 @@ static void dmr_bio_work(struct work_struct *work)
 	io->need_gen = 0;
 	entered = io->granted;		/* on d->wk_active already: dmr_main_exit() */
 	io->granted = false;
-	if (bio_op(bio) == REQ_OP_READ) {
+	if (io->evac_sync) {
+		/* Done on the new disk: only the cursor's commit is left (below). */
+		io->evac_sync = false;
+	} else if (unlikely(d->evac.dev) && dmr_evac_below(d, io->lsector)) {
+		if (entered)
+			dmr_main_exit(d, io);	/* main's blocks are not its any more */
+		entered = false;
+		io->evac_need = 0;
+		bio->bi_status = dmr_evac_handle(d, bio, io);
+	} else if (bio_op(bio) == REQ_OP_READ) {
 		bio->bi_status = dmr_handle_read(d, bio, io, orig);
 	} else if (READ_ONCE(d->meta_failed)) {
 		bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
@@ -1073,11 +1108,14 @@ static void dmr_bio_work(struct work_struct *work)
 
 	dmr_fault_group_commit();
 	/* Nothing staged and nothing to commit: no need to wait for meta_lock. */
-	if (io->need_gen || READ_ONCE(d->dirty)) {
+	if (io->need_gen || READ_ONCE(d->dirty) || io->evac_need) {
 		mutex_lock(&d->meta_lock);
-		if (d->dirty && !dmr_meta_commit(d))
+		if ((d->dirty || io->evac_need > d->meta.evac.cursor) && !dmr_meta_commit(d))
 			dmr_publish(d);
 		if (io->need_gen > d->commit_gen && !bio->bi_status)
+			bio->bi_status = BLK_STS_IOERR;
+		/* Durable on the new disk only once the committed cursor covers it. */
+		if (io->evac_need > d->meta.evac.cursor && !bio->bi_status)
 			bio->bi_status = BLK_STS_IOERR;
 		mutex_unlock(&d->meta_lock);
 	}
@@ -1110,7 +1148,7 @@ void dmr_epoch_drained(struct percpu_ref *ref)
  * It gets false back if the worker writes one of the blocks, and must
  * then give up (dmr_quiesce_end) instead of touching them.
  */
-static bool dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end, bool wait_worker)
+bool dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end, bool wait_worker)
 {
 	bool clear;
 	int old = d->epoch;
@@ -1149,7 +1187,7 @@ static bool dmr_quiesce_begin(struct dmr_dev *d, u64 start, u64 end, bool wait_w
  * send its write to main, behind the copy just taken (an acknowledged write
  * lost).  After the grace period every map sees the new table.
  */
-static void dmr_quiesce_end(struct dmr_dev *d, bool published)
+void dmr_quiesce_end(struct dmr_dev *d, bool published)
 {
 	struct bio_list held;
 
@@ -1167,7 +1205,7 @@ static void dmr_quiesce_end(struct dmr_dev *d, bool published)
  * Read one block of main into buf: the first read and read_retries re-reads,
  * the same budget as a failed read from the I/O path (dmr_handle_read).
  */
-static int dmr_read_main_block(struct dmr_dev *d, u64 lblock, void *buf)
+int dmr_read_main_block(struct dmr_dev *d, u64 lblock, void *buf)
 {
 	unsigned int i;
 	int r = 0;
@@ -1321,6 +1359,8 @@ static int dmr_move_allowed(struct dmr_dev *d, u64 lblock)
 
 	if (dmr_mode(d) != DMR_MODE_RW)
 		return -EROFS;
+	if (d->evac.dev && lblock < smp_load_acquire(&d->evac.cursor))
+		return -EXDEV;		/* on the new disk of an evacuation */
 	if (i < d->meta.nr_extents && d->meta.extents[i].lblock <= lblock &&
 	    !(d->meta.extents[i].flags & DMR_EXT_PENDING))
 		return -EEXIST;

@@ -75,6 +75,10 @@ static int dmr_msg_remap(struct dm_target *ti, struct dmr_dev *d, const char *ar
 		DMERR("%s: remap: device is in %s mode", dmr_name(d),
 		      dmr_mode_name(dmr_mode(d)));
 		return r;
+	case -EXDEV:
+		DMERR("%s: remap: sector %llu was evacuated: it is on the new disk now",
+		      dmr_name(d), sector);
+		return -EINVAL;
 	default:
 		DMERR("%s: remap of sector %llu failed: %d", dmr_name(d), sector, r);
 		return r;
@@ -165,7 +169,7 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 	const char *cmd = argc ? argv[0] : "";
 
 	if (argc == 1 && !strcasecmp(cmd, "help")) {
-		DMEMIT("commands: help | list | remap <sector> | scan | clear_stats | set_main_id <id>");
+		DMEMIT("commands: help | list | remap <sector> | scan | clear_stats | set_main_id <id> | evac_rate <min_kib> <max_kib>");
 		return 1;
 	}
 	if (argc == 1 && !strcasecmp(cmd, "list"))
@@ -191,6 +195,8 @@ int dmr_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 2 && !strcasecmp(cmd, "set_main_id"))
 		return dmr_msg_set_main_id(d, argv[1], result, maxlen);
+	if (!strcasecmp(cmd, "evac_rate"))
+		return dmr_evac_message(d, argc, argv);
 	if (!strcasecmp(cmd, "help") || !strcasecmp(cmd, "list") ||
 	    !strcasecmp(cmd, "remap") || !strcasecmp(cmd, "scan") ||
 	    !strcasecmp(cmd, "clear_stats") || !strcasecmp(cmd, "set_main_id"))

@@ -7,6 +7,8 @@
  * Features:
  *   no_auto_remap       report write errors instead of remapping
  *   read_retries <n>    re-reads of a failed read before giving up (0-10, default 2)
+ *   evacuate <dev> <uuid>          copy the device to a new disk (dmr-evac.c)
+ *   evac_rate <min_kib> <max_kib>  its pace while busy / idle, 0 = no limit
  *
  * This file holds the target's life cycle: constructor and destructor,
  * status, suspend/resume, device limits and module registration.
@@ -53,6 +55,19 @@ bool dmr_log_allowed(struct dmr_dev *d)
 	if (missed)
 		DMWARN("%s: %d similar messages not logged (rate limit)", dmr_name(d), missed);
 	return true;
+}
+
+/*
+ * The background work of a live device: the scanner, or during an
+ * evacuation the copier instead (it reads every block anyway, and main's
+ * blocks below its cursor are not the device's any more).
+ */
+static void dmr_resume_workers(struct dmr_dev *d)
+{
+	if (d->evac.dev)
+		dmr_evac_start(d);
+	else
+		dmr_scanner_start(d);
 }
 
 static void dmr_event_work(struct work_struct *work)
@@ -277,7 +292,7 @@ void dmr_clear_stats(struct dmr_dev *d)
 
 static int dmr_parse_features(struct dm_arg_set *as, struct dmr_dev *d, char **error)
 {
-	static const struct dm_arg group = { 0, 3, "Invalid number of feature arguments" };
+	static const struct dm_arg group = { 0, 9, "Invalid number of feature arguments" };
 	static const struct dm_arg retries = { 0, DMR_MAX_READ_RETRIES,
 					       "read_retries must be 0-10" };
 	unsigned int argc;
@@ -304,8 +319,13 @@ static int dmr_parse_features(struct dm_arg_set *as, struct dmr_dev *d, char **e
 				return r;
 			argc--;
 		} else {
-			*error = "Unknown feature (expected no_auto_remap or read_retries <n>)";
-			return -EINVAL;
+			r = dmr_evac_parse(d->ti, d, as, name, &argc, error);
+			if (r < 0)
+				return r;
+			if (r) {
+				*error = "Unknown feature (expected no_auto_remap, read_retries <n>, evacuate <dev> <uuid> or evac_rate <min> <max>)";
+				return -EINVAL;
+			}
 		}
 	}
 	if (as->argc) {
@@ -432,6 +452,7 @@ static void dmr_free(struct dmr_dev *d)
 
 	dmr_scanner_exit(d);
 	cancel_work_sync(&d->event_work);	/* a failed ctr may have raised an event */
+	dmr_evac_free(d);
 	if (d->wq)
 		destroy_workqueue(d->wq);
 	bioset_exit(&d->bs);
@@ -531,7 +552,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Cannot open spare device";
 		goto bad;
 	}
-	r = dmr_check_devices(ti, d);
+	r = dmr_check_devices(ti, d) ?: dmr_evac_ctr(ti, d, &ti->error);
 	if (r)
 		goto bad;
 	d->data_start = DMR_DATA_START_SECTOR;
@@ -564,7 +585,7 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	 */
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
 			  bdev_nr_sectors(d->spare_dev->bdev), !reloading, !reloading,
-			  &ti->error);
+			  &ti->error) ?: dmr_evac_check(d, &ti->error);
 	if (r)
 		goto bad_unregister;
 	WRITE_ONCE(d->reload_on_resume, reloading);
@@ -579,6 +600,17 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	 */
 	ti->discards_supported = bdev_max_discard_sectors(d->main_dev->bdev) != 0;
 	ti->num_write_zeroes_bios = 1;
+	/*
+	 * During an evacuation the new disk gets its own flush, and there are
+	 * no discards or write-zeroes: dm core cannot keep those inside one
+	 * chunk (max_io_len), and the block layer writes zeroes itself.
+	 */
+	if (d->evac.dev) {
+		ti->num_flush_bios = 3;
+		ti->num_discard_bios = 0;
+		ti->discards_supported = false;
+		ti->num_write_zeroes_bios = 0;
+	}
 	ti->per_io_data_size = sizeof(struct dmr_io);
 	return 0;
 
@@ -594,21 +626,23 @@ static void dmr_dtr(struct dm_target *ti)
 	struct dmr_dev *d = ti->private;
 
 	dmr_scanner_stop(d);
+	dmr_evac_stop(d);
 	dmr_unregister(d);
 	flush_workqueue(d->wq);
 	dmr_free(d);
 }
 
-/* Stop the scanner before dm waits for in-flight I/O. */
+/* Stop the scanner and the copier before dm waits for in-flight I/O. */
 static void dmr_presuspend(struct dm_target *ti)
 {
 	dmr_scanner_stop(ti->private);
+	dmr_evac_stop(ti->private);
 }
 
 /* The suspend failed (e.g. interrupted): the device stays live, so must its scanner. */
 static void dmr_presuspend_undo(struct dm_target *ti)
 {
-	dmr_scanner_start(ti->private);
+	dmr_resume_workers(ti->private);
 }
 
 /* Everything in flight has finished: make staged state durable. */
@@ -619,7 +653,12 @@ static void dmr_postsuspend(struct dm_target *ti)
 	flush_workqueue(d->wq);
 	mutex_lock(&d->meta_lock);
 	dmr_scanner_save(d);
-	if (d->dirty && !dmr_meta_commit(d))
+	/*
+	 * An evacuation's cursor too: the next table re-reads it, and would
+	 * copy chunks again over writes they got on the new disk since.
+	 */
+	if ((d->dirty || (d->evac.dev && smp_load_acquire(&d->evac.cursor) > d->meta.evac.cursor)) &&
+	    !dmr_meta_commit(d))
 		dmr_publish(d);
 	mutex_unlock(&d->meta_lock);
 }
@@ -639,7 +678,8 @@ static int dmr_preresume(struct dm_target *ti)
 		goto out;
 	mutex_lock(&d->meta_lock);
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
-			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error);
+			  bdev_nr_sectors(d->spare_dev->bdev), false, true, &error) ?:
+	    dmr_evac_check(d, &error);
 	if (!r) {
 		dmr_publish(d);
 		WRITE_ONCE(d->reload_on_resume, false);
@@ -648,6 +688,8 @@ static int dmr_preresume(struct dm_target *ti)
 	}
 	mutex_unlock(&d->meta_lock);
 out:
+	if (!r)
+		r = dmr_evac_preresume(d);
 	memalloc_noio_restore(noio);
 	return r;
 }
@@ -657,7 +699,7 @@ static void dmr_resume(struct dm_target *ti)
 	struct dmr_dev *d = ti->private;
 
 	WRITE_ONCE(d->active, true);
-	dmr_scanner_start(d);
+	dmr_resume_workers(d);
 }
 
 static void dmr_status(struct dm_target *ti, status_type_t type,
@@ -701,17 +743,20 @@ static void dmr_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" unreadable=%llu failed_reads=%llu remaps_24h=%llu meta_state=%s",
 		       c.unreadable, (u64)atomic64_read(&d->stats.failed_reads), dmr_remaps_24h(d),
 		       READ_ONCE(d->meta_failed) ? "failed" : "ok");
+		sz = dmr_evac_status(d, result, maxlen, sz);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s", d->main_dev->name, d->spare_dev->name);
 		nfeat = (d->no_auto_remap ? 1 : 0) +
-			(d->read_retries != DMR_DEFAULT_READ_RETRIES ? 2 : 0);
+			(d->read_retries != DMR_DEFAULT_READ_RETRIES ? 2 : 0) +
+			dmr_evac_nr_features(d);
 		if (nfeat)
 			DMEMIT(" %u", nfeat);
 		if (d->no_auto_remap)
 			DMEMIT(" no_auto_remap");
 		if (d->read_retries != DMR_DEFAULT_READ_RETRIES)
 			DMEMIT(" read_retries %u", d->read_retries);
+		sz = dmr_evac_table(d, result, maxlen, sz);
 		break;
 	case STATUSTYPE_IMA:
 		dmr_count_published(d, &remapped, &pending, &nr);
@@ -735,6 +780,8 @@ static int dmr_iterate_devices(struct dm_target *ti, iterate_devices_callout_fn 
 	if (!r)
 		r = fn(ti, d->spare_dev, d->data_start,
 		       dmr_block_sector(d, d->meta.spare_blocks), data);
+	if (!r && d->evac.dev)
+		r = fn(ti, d->evac.dev, 0, ti->len, data);
 	return r;
 }
 

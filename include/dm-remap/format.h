@@ -121,6 +121,26 @@ struct dmr_disk_scan {
 	__le64 errors;		/* unreadable blocks seen */
 };
 
+/*
+ * Header flag DMR_HDR_EVACUATING: the device is being moved to a new disk
+ * (`remapctl evacuate`, docs/DESIGN.md "Evacuation").  Blocks [0, cursor)
+ * live on the new disk: the copy of every one of them was flushed there
+ * before this cursor was committed, and since then their reads and writes
+ * go to the new disk only; main and spare hold them no longer.  So a pair
+ * with this flag must never be assembled without its new disk: a module
+ * that does not know the flag refuses the metadata (unknown flags), this
+ * one refuses a table that does not name the disk.  Without the flag the
+ * struct is zero.
+ */
+#define DMR_HDR_EVACUATING	0x1u
+#define DMR_HDR_KNOWN_FLAGS	DMR_HDR_EVACUATING
+
+struct dmr_disk_evac {
+	__le64 cursor;			/* blocks [0, cursor) are on the new disk */
+	__le64 dest_sectors;		/* size of the new disk when it started */
+	__u8 uuid[DMR_UUID_LEN];	/* random: names this evacuation (its table) */
+};
+
 struct dmr_disk_header {
 	__le32 magic;			/* DMR_MAGIC */
 	__le32 crc;			/* dmr_crc32 of bytes [8, total_len) */
@@ -130,7 +150,7 @@ struct dmr_disk_header {
 	__le32 copy_index;		/* 0..4: which copy this is */
 	__le64 copy_sector;		/* where this copy lives: self-location */
 	__le64 seq;			/* commit sequence number, highest valid wins */
-	__le32 flags;			/* none defined in v4; must be 0 */
+	__le32 flags;			/* DMR_HDR_*; others must be 0 */
 	__le32 block_size;		/* bytes: logical block size of main and spare */
 	__u8 pair_uuid[DMR_UUID_LEN];	/* random, identifies this main+spare pair */
 	char main_id[DMR_ID_LEN];	/* main identity (e.g. WWN), may be empty */
@@ -145,7 +165,8 @@ struct dmr_disk_header {
 	struct dmr_disk_health health;
 	struct dmr_disk_scan scan;
 	struct dmr_disk_layers layers;
-	__u8 reserved[88];		/* must be zero */
+	struct dmr_disk_evac evac;	/* zero unless DMR_HDR_EVACUATING */
+	__u8 reserved[56];		/* must be zero */
 };
 
 #define DMR_CHECK_OFFSET(type, field, off) \
@@ -160,6 +181,7 @@ DMR_CHECK_OFFSET(struct dmr_disk_extent, flags, 20);
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_health) == 24, "health size");
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_scan) == 40, "scan size");
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_layers) == 120, "layers size");
+DMR_STATIC_ASSERT(sizeof(struct dmr_disk_evac) == 32, "evac size");
 
 DMR_STATIC_ASSERT(sizeof(struct dmr_disk_header) == DMR_HEADER_BYTES, "header size");
 DMR_CHECK_OFFSET(struct dmr_disk_header, magic, 0);
@@ -185,7 +207,8 @@ DMR_CHECK_OFFSET(struct dmr_disk_header, max_extents, 236);
 DMR_CHECK_OFFSET(struct dmr_disk_header, health, 240);
 DMR_CHECK_OFFSET(struct dmr_disk_header, scan, 264);
 DMR_CHECK_OFFSET(struct dmr_disk_header, layers, 304);
-DMR_CHECK_OFFSET(struct dmr_disk_header, reserved, 424);
+DMR_CHECK_OFFSET(struct dmr_disk_header, evac, 424);
+DMR_CHECK_OFFSET(struct dmr_disk_header, reserved, 456);
 
 DMR_STATIC_ASSERT(DMR_MAX_EXTENTS >= 16000, "capacity promised in the docs");
 DMR_STATIC_ASSERT(DMR_HEADER_BYTES + DMR_MAX_EXTENTS * DMR_EXTENT_BYTES <= DMR_COPY_BYTES,

@@ -129,6 +129,11 @@ enum dmr_status dmr_meta_validate(const struct dmr_meta *m, __u32 *scratch)
 	main_blocks = dmr_meta_main_blocks(m);
 	if (main_blocks == 0 || m->scan.cursor > main_blocks)
 		return DMR_E_GEOMETRY;
+	if (m->evac.active ? m->evac.cursor > main_blocks || m->evac.dest_sectors < m->main_sectors ||
+			     dmr_is_zero(m->evac.uuid, DMR_UUID_LEN) :
+			     m->evac.cursor || m->evac.dest_sectors ||
+			     !dmr_is_zero(m->evac.uuid, DMR_UUID_LEN))
+		return DMR_E_GEOMETRY;
 	if (m->nr_extents > DMR_MAX_EXTENTS || m->nr_extents > m->extent_cap)
 		return DMR_E_CAPACITY;
 	return dmr_ext_validate(m->extents, m->nr_extents, main_blocks,
@@ -163,6 +168,7 @@ enum dmr_status dmr_meta_encode(const struct dmr_meta *m, unsigned int copy,
 	h->copy_index = dmr_cpu_to_le32(copy);
 	h->copy_sector = dmr_cpu_to_le64(dmr_copy_sector(copy));
 	h->seq = dmr_cpu_to_le64(m->seq);
+	h->flags = dmr_cpu_to_le32(m->evac.active ? DMR_HDR_EVACUATING : 0);
 	h->block_size = dmr_cpu_to_le32(m->block_size);
 	memcpy(h->pair_uuid, m->pair_uuid, DMR_UUID_LEN);
 	memcpy(h->main_id, m->main_id, DMR_ID_LEN);
@@ -189,6 +195,9 @@ enum dmr_status dmr_meta_encode(const struct dmr_meta *m, unsigned int copy,
 	h->layers.flags = dmr_cpu_to_le32(m->layers.flags);
 	h->layers.created = dmr_cpu_to_le64(m->layers.created);
 	h->layers.last_assembled = dmr_cpu_to_le64(m->layers.last_assembled);
+	h->evac.cursor = dmr_cpu_to_le64(m->evac.cursor);
+	h->evac.dest_sectors = dmr_cpu_to_le64(m->evac.dest_sectors);
+	memcpy(h->evac.uuid, m->evac.uuid, DMR_UUID_LEN);
 	for (i = 0; i < m->nr_extents; i++) {
 		d[i].lblock = dmr_cpu_to_le64(m->extents[i].lblock);
 		d[i].sblock = dmr_cpu_to_le64(m->extents[i].sblock);
@@ -234,7 +243,7 @@ enum dmr_status dmr_meta_decode(const void *buf, size_t buf_len,
 	if (copy >= DMR_NR_COPIES || dmr_le32_to_cpu(h->copy_index) != copy ||
 	    dmr_le64_to_cpu(h->copy_sector) != dmr_copy_sector(copy))
 		return DMR_E_LOCATION;
-	if (h->flags)
+	if (dmr_le32_to_cpu(h->flags) & ~DMR_HDR_KNOWN_FLAGS)
 		return DMR_E_FLAGS;
 	if (!dmr_is_zero(h->reserved, sizeof(h->reserved)))
 		return DMR_E_RESERVED;
@@ -269,6 +278,10 @@ enum dmr_status dmr_meta_decode(const void *buf, size_t buf_len,
 	out->layers.flags = dmr_le32_to_cpu(h->layers.flags);
 	out->layers.created = dmr_le64_to_cpu(h->layers.created);
 	out->layers.last_assembled = dmr_le64_to_cpu(h->layers.last_assembled);
+	out->evac.active = !!(dmr_le32_to_cpu(h->flags) & DMR_HDR_EVACUATING);
+	out->evac.cursor = dmr_le64_to_cpu(h->evac.cursor);
+	out->evac.dest_sectors = dmr_le64_to_cpu(h->evac.dest_sectors);
+	memcpy(out->evac.uuid, h->evac.uuid, DMR_UUID_LEN);
 
 	d = (const struct dmr_disk_extent *)((const __u8 *)buf + DMR_HEADER_BYTES);
 	for (i = 0; i < nr; i++) {

@@ -43,6 +43,14 @@ struct dmr_layers {
 	__u64 last_assembled;
 };
 
+/* An evacuation in progress (struct dmr_disk_evac), CPU-endian. */
+struct dmr_evac {
+	__u32 active;			/* DMR_HDR_EVACUATING was set */
+	__u64 cursor;			/* blocks [0, cursor) are on the new disk */
+	__u64 dest_sectors;
+	__u8 uuid[DMR_UUID_LEN];
+};
+
 /* CPU-endian view of one metadata copy. */
 struct dmr_meta {
 	__u64 seq;
@@ -59,6 +67,7 @@ struct dmr_meta {
 	struct dmr_health health;
 	struct dmr_scan scan;
 	struct dmr_layers layers;
+	struct dmr_evac evac;
 	struct dmr_extent *extents;	/* caller-owned array ... */
 	__u32 extent_cap;		/* ... of this many entries */
 };

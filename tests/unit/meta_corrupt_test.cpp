@@ -145,10 +145,29 @@ const Mutation kMutations[] = {
 	  DMR_E_LOCATION },
 
 	// Flags and reserved.
-	{ "HeaderFlagsBit0", [](Bytes &b) { HDR(b)->flags = LE32(1); }, DMR_E_FLAGS },
+	{ "HeaderFlagsBit1", [](Bytes &b) { HDR(b)->flags = LE32(2); }, DMR_E_FLAGS },
+	// DMR_HDR_EVACUATING without an evacuation (no uuid), and the reverse.
+	{ "EvacFlagNoUuid", [](Bytes &b) { HDR(b)->flags = LE32(DMR_HDR_EVACUATING); }, DMR_E_GEOMETRY },
+	{ "EvacCursorNoFlag", [](Bytes &b) { HDR(b)->evac.cursor = LE64(1); }, DMR_E_GEOMETRY },
+	{ "EvacUuidNoFlag", [](Bytes &b) { HDR(b)->evac.uuid[15] = 1; }, DMR_E_GEOMETRY },
+	{ "EvacCursorPastMain",
+	  [](Bytes &b) {
+		  HDR(b)->flags = LE32(DMR_HDR_EVACUATING);
+		  HDR(b)->evac.uuid[0] = 1;
+		  HDR(b)->evac.dest_sectors = HDR(b)->main_sectors;
+		  HDR(b)->evac.cursor = LE64(262145);
+	  },
+	  DMR_E_GEOMETRY },
+	{ "EvacDestSmallerThanMain",
+	  [](Bytes &b) {
+		  HDR(b)->flags = LE32(DMR_HDR_EVACUATING);
+		  HDR(b)->evac.uuid[0] = 1;
+		  HDR(b)->evac.dest_sectors = LE64(dmr_le64_to_cpu(HDR(b)->main_sectors) - 1);
+	  },
+	  DMR_E_GEOMETRY },
 	{ "HeaderFlagsBit31", [](Bytes &b) { HDR(b)->flags = LE32(0x80000000u); }, DMR_E_FLAGS },
 	{ "ReservedFirstByte", [](Bytes &b) { HDR(b)->reserved[0] = 1; }, DMR_E_RESERVED },
-	{ "ReservedLastByte", [](Bytes &b) { HDR(b)->reserved[87] = 0x80; }, DMR_E_RESERVED },
+	{ "ReservedLastByte", [](Bytes &b) { HDR(b)->reserved[55] = 0x80; }, DMR_E_RESERVED },
 
 	// Identity strings.
 	{ "MainIdControlChar", [](Bytes &b) { HDR(b)->main_id[2] = '\t'; }, DMR_E_IDENTITY },
@@ -284,7 +303,7 @@ INSTANTIATE_TEST_SUITE_P(Field, Semantic, ::testing::ValuesIn(kMutations),
 
 TEST(Semantic, EveryHeaderFlagBit)
 {
-	for (int bit = 0; bit < 32; bit++) {
+	for (int bit = 1; bit < 32; bit++) {	/* bit 0: DMR_HDR_EVACUATING */
 		Bytes b = GoldenCopy(1);
 		HDR(b)->flags = LE32(1u << bit);
 		Reseal(b);

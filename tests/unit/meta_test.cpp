@@ -37,7 +37,7 @@ void ExpectRawLayout(const uint8_t *b, const dmr_meta &m, unsigned copy)
 	EXPECT_EQ(Le32(b + 20), copy);
 	EXPECT_EQ(Le64(b + 24), kCopySector[copy]);
 	EXPECT_EQ(Le64(b + 32), m.seq);
-	EXPECT_EQ(Le32(b + 40), 0u);
+	EXPECT_EQ(Le32(b + 40), m.evac.active ? DMR_HDR_EVACUATING : 0u);
 	EXPECT_EQ(Le32(b + 44), m.block_size);
 	EXPECT_EQ(std::memcmp(b + 48, m.pair_uuid, 16), 0);
 	EXPECT_EQ(std::memcmp(b + 64, m.main_id, 64), 0);
@@ -64,7 +64,10 @@ void ExpectRawLayout(const uint8_t *b, const dmr_meta &m, unsigned copy)
 	EXPECT_EQ(Le32(b + 404), m.layers.flags);
 	EXPECT_EQ(Le64(b + 408), m.layers.created);
 	EXPECT_EQ(Le64(b + 416), m.layers.last_assembled);
-	EXPECT_TRUE(dmr_is_zero(b + 424, 88)) << "reserved";
+	EXPECT_EQ(Le64(b + 424), m.evac.cursor);
+	EXPECT_EQ(Le64(b + 432), m.evac.dest_sectors);
+	EXPECT_EQ(std::memcmp(b + 440, m.evac.uuid, 16), 0);
+	EXPECT_TRUE(dmr_is_zero(b + 456, 56)) << "reserved";
 	for (uint32_t i = 0; i < m.nr_extents; i++) {
 		const uint8_t *d = b + 512 + 24 * (size_t)i;
 		ASSERT_EQ(Le64(d), m.extents[i].lblock) << "extent " << i;

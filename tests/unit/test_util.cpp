@@ -77,6 +77,14 @@ void RandomMeta(std::mt19937_64 &rng, uint32_t nr, MetaBuf &mb)
 	m.layers.flags = (uint32_t)Rnd(rng, 0, DMR_LAYER_KNOWN);
 	m.layers.created = rng();
 	m.layers.last_assembled = rng();
+	if (Rnd(rng, 0, 3) == 0) {	/* an evacuation in progress */
+		m.evac.active = 1;
+		m.evac.cursor = Rnd(rng, 0, main_blocks);
+		m.evac.dest_sectors = m.main_sectors + Rnd(rng, 0, 1000000);
+		for (auto &b : m.evac.uuid)
+			b = (uint8_t)rng();
+		m.evac.uuid[0] |= 1;
+	}
 
 	EXPECT_EQ(dmr_meta_validate(&mb.m, mb.scratch()), DMR_OK)
 		<< "RandomMeta produced invalid metadata";

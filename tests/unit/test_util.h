@@ -127,7 +127,12 @@ inline ::testing::AssertionResult MetaEq(const dmr_meta &a, const dmr_meta &b)
 	DMR_CMP(layers.flags)
 	DMR_CMP(layers.created)
 	DMR_CMP(layers.last_assembled)
+	DMR_CMP(evac.active)
+	DMR_CMP(evac.cursor)
+	DMR_CMP(evac.dest_sectors)
 #undef DMR_CMP
+	if (std::memcmp(a.evac.uuid, b.evac.uuid, DMR_UUID_LEN))
+		return ::testing::AssertionFailure() << "evac.uuid differs";
 	if (std::memcmp(a.pair_uuid, b.pair_uuid, DMR_UUID_LEN))
 		return ::testing::AssertionFailure() << "pair_uuid differs";
 	if (std::memcmp(a.main_id, b.main_id, DMR_ID_LEN))
