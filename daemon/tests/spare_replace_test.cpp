@@ -170,3 +170,30 @@ TEST(ReplacePairing, ClonesStayDuplicates)
 	EXPECT_EQ(d[0].outcome, PairingOutcome::duplicate);
 	EXPECT_EQ(d[1].outcome, PairingOutcome::duplicate);
 }
+
+#include "temp_file.hpp"
+
+TEST(ReplaceCopy, EachRemappedBlockLandsAtItsNewSpareBlock)
+{
+	auto old = old_meta();
+	// Old spare: block b of the data area holds the byte b + 1.
+	TempFile from_img(32768ull * 512), to_img(20480ull * 512);
+	for (std::uint64_t b = 0; b < 60; b++)
+		from_img.write_at((DMR_DATA_START_SECTOR + b) * 512, std::vector<char>(512, static_cast<char>(b + 1)));
+	auto p = plan_replacement(old, 20480, "x");
+	DeviceFile from(from_img.path(), DeviceFile::Mode::read);
+	DeviceFile to(to_img.path(), DeviceFile::Mode::write);
+	auto lost = copy_spare_data(p, old.c().data_start, from, to);
+	EXPECT_TRUE(lost.empty());
+	auto data = to_img.contents();
+	auto at = [&](std::uint64_t sblock) { return data[(DMR_DATA_START_SECTOR + sblock) * 512 + 100]; };
+	// [100,4) was at old 50..53, now 0..3; [400,3) was at old 0..2, now 5..7;
+	// the unreadable block's new home (4) gets nothing.
+	for (std::uint64_t i = 0; i < 4; i++)
+		EXPECT_EQ(at(i), static_cast<char>(51 + i));
+	EXPECT_EQ(at(4), 0);
+	for (std::uint64_t i = 0; i < 3; i++)
+		EXPECT_EQ(at(5 + i), static_cast<char>(1 + i));
+	EXPECT_EQ(at(8), 0);
+	EXPECT_EQ(p.meta.c().nr_extents, 4u);
+}
