@@ -75,6 +75,12 @@ TEST(DriveHealth, AtaFailedSelfTestWithLba)
 	auto s = score_drive(r);
 	EXPECT_EQ(s.health, 40u);
 	EXPECT_EQ(named_lbas(r), (std::vector<std::uint64_t>{123456789}));
+	// The failed self-test alone caps at 40 (24 reallocated alone: 90).
+	r.pending = 0;
+	r.offline_uncorrectable = 0;
+	EXPECT_EQ(score_drive(r).health, 40u);
+	r.selftest_passed = true;
+	EXPECT_EQ(score_drive(r).health, 90u);
 	// A test still running has no result: the newest finished one counts.
 	auto p = reading("ata-selftest-in-progress.json");
 	EXPECT_EQ(p.selftest_passed, false);
@@ -123,12 +129,15 @@ TEST(DriveHealth, NvmeCriticalWarning)
 	for (const auto &why : s.reasons)
 		warned |= why == "critical_warning=0x04";
 	EXPECT_TRUE(warned);
-	// Without the overall FAILED verdict: the warning caps at 30.
+	// Without the overall FAILED verdict and with enough spare: the warning
+	// alone caps at 30.
 	r.smart_passed = true;
+	r.available_spare = 50;
 	EXPECT_EQ(score_drive(r).health, 30u);
 	r.critical_warning = 0;
-	r.available_spare = 50;
 	EXPECT_EQ(score_drive(r).health, 100u - 10u - 20u);  // media errors 10, used >= 100%
+	r.available_spare = 5;  // below its threshold of 10: at most 30
+	EXPECT_EQ(score_drive(r).health, 30u);
 }
 
 TEST(DriveHealth, NvmeLogsOfSmartctl74)

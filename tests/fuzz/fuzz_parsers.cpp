@@ -16,6 +16,8 @@
  *   5  parse_uuid, is_uuid_text (pair UUIDs)
  *   '6' (only this byte; other values of byte % 6 == 0 stay with 0)
  *      parse_bindings  /etc/dm-remap/bindings
+ *   '7' (only this byte; likewise with 1)
+ *      parse_smartctl_json  smartctl -j output (drive_health.hpp)
  *
  * Besides "no crash, no sanitizer report", every accepted input must meet
  * the documented bounds and survive a round trip: formatted again the way
@@ -34,6 +36,7 @@
 
 #include "remap/bindings.hpp"
 #include "remap/config.hpp"
+#include "remap/drive_health.hpp"
 #include "remap/error.hpp"
 #include "remap/extent_list.hpp"
 #include "remap/number_parse.hpp"
@@ -260,7 +263,11 @@ std::string format_config(const Config &c)
 	       "\nmail_to = " + c.mail_to +
 	       "\nsendmail = " + c.sendmail +
 	       "\nmetrics_file = " + c.metrics_file +
-	       "\nlog_level = " + c.log_level + "\n";
+	       "\nlog_level = " + c.log_level +
+	       "\nsmartctl = " + c.smartctl +
+	       "\ndrive_check_interval_h = " + std::to_string(c.drive_check_interval_h) +
+	       "\ndrive_relocation = " + c.drive_relocation +
+	       "\ndrive_relocation_per_day = " + std::to_string(c.drive_relocation_per_day) + "\n";
 }
 
 void fuzz_config(std::string_view text)
@@ -283,7 +290,29 @@ void fuzz_config(std::string_view text)
 	CHECK(c.metrics_file.empty() || c.metrics_file.front() == '/');
 	CHECK(c.log_level == "trace" || c.log_level == "debug" || c.log_level == "info" ||
 	      c.log_level == "warn" || c.log_level == "error");
+	CHECK(c.smartctl.empty() || c.smartctl.front() == '/');
+	CHECK(c.drive_check_interval_h >= 1 && c.drive_check_interval_h <= 8760);
+	CHECK(c.drive_relocation == "on" || c.drive_relocation == "alert-only" || c.drive_relocation == "off");
+	CHECK(c.drive_relocation_per_day <= 100000);
 	CHECK(parse_config(format_config(c), "again.conf") == c);
+}
+
+// smartctl's JSON: never throws; a reading's score is 0-100, its named LBAs
+// bounded, and its state file parses back to the same reading.
+void fuzz_smartctl(std::string_view text)
+{
+	ReadingResult r = parse_smartctl_json(text);
+	if (r.kind != ReadingKind::ok) {
+		CHECK(!r.message.empty());
+		return;
+	}
+	CHECK(score_drive(r.reading).health <= 100);
+	CHECK(r.reading.error_log_lbas.size() <= kMaxErrorLogLbas);
+	CHECK(named_lbas(r.reading).size() <= kMaxErrorLogLbas + 1);
+	DriveState s;
+	s.kind = ReadingKind::ok;
+	s.reading = r.reading;
+	CHECK(parse_drive_state(render_drive_state(s)).reading == r.reading);
 }
 
 // Bad lines are reported one per line with their source and number; the
@@ -314,6 +343,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 	std::string_view text(reinterpret_cast<const char *>(data) + 1, size - 1);
 	if (data[0] == '6') {
 		fuzz_bindings(text);
+		return 0;
+	}
+	if (data[0] == '7') {
+		fuzz_smartctl(text);
 		return 0;
 	}
 	switch (data[0] % 6) {

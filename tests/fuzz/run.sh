@@ -57,7 +57,7 @@ echo "== building $out/fuzz_parsers"
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror -I"$root/daemon/lib/include" \
 	-o "$out/fuzz_parsers" "$here/fuzz_parsers.cpp" \
-	"$root"/daemon/lib/src/{error,number_parse,status_info,extent_list,table_params,config,alert_mail,pair_uuid,bindings}.cpp \
+	"$root"/daemon/lib/src/{error,number_parse,status_info,extent_list,table_params,config,alert_mail,pair_uuid,bindings,drive_health}.cpp \
 	-lfmt
 
 mkdir -p "$out/corpus" "$out/corpus-parsers"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "remap/error.hpp"
-#include "remap/metadata_backup.hpp"
+#include <cstdlib>
 
 namespace remap {
 
@@ -491,7 +491,11 @@ DriveState parse_drive_state(std::string_view text)
 
 std::string drive_state_dir()
 {
-	return backup_dir() + "/drive-health";
+	// Under remapd's metadata backup directory (metadata_backup.hpp's
+	// backup_dir(), not called here so the parser links on its own, e.g.
+	// into tests/fuzz/fuzz_parsers).
+	const char *env = std::getenv("DM_REMAP_BACKUP_DIR");
+	return std::string(env && *env ? env : "/var/lib/dm-remap") + "/drive-health";
 }
 
 std::string drive_state_path(const std::string &dir, const std::string &pair_uuid)
