@@ -162,7 +162,7 @@ struct dmr_evac_state {
 	struct dm_dev *dev;		/* the new disk; NULL: no evacuation */
 	u8 uuid[DMR_UUID_LEN];		/* from the table: names this evacuation */
 	unsigned int rate_min, rate_max;	/* KiB/s while busy / idle, 0 = no limit */
-	u64 cursor;			/* smp_store_release / smp_load_acquire */
+	u64 cursor;			/* committed; stored under meta_lock with release */
 	u64 chunk;			/* blocks per chunk (power of two) */
 	int state;			/* DMR_EVAC_*: READ_ONCE/WRITE_ONCE */
 	bool stopped;			/* the copier must not run (suspend, dtr) */
@@ -173,7 +173,6 @@ struct dmr_evac_state {
 	struct dm_kcopyd_client *kc;
 	void *buf;			/* one block, for the block-by-block copy */
 	u64 last_fg;			/* foreground I/O count at the last chunk */
-	unsigned long last_commit;	/* jiffies */
 	unsigned int rate_kib;		/* pace of the last chunk (READ_ONCE) */
 	atomic64_t dest_errors;		/* I/O errors from the new disk */
 	atomic64_t lost;		/* blocks that could not be copied (pending) */
@@ -294,9 +293,7 @@ struct dmr_io {
 	u8 epoch;
 	bool done;			/* finished by the worker: end_io passes it on */
 	bool granted;			/* put on d->wk_active by dmr_main_exit() */
-	bool evac_sync;			/* done on the new disk: make it durable (dmr-evac.c) */
 	u64 need_gen;			/* worker: the commit it waits for, 0 none */
-	u64 evac_need;			/* committed evacuation cursor it needs, 0 none */
 	/* Worker only (dmr_defer_bio): */
 	struct dmr_dev *d;
 	struct work_struct work;
@@ -380,7 +377,7 @@ void dmr_defer_bio(struct dmr_dev *d, struct bio *bio);
 int dmr_sync_io(struct dmr_dev *d, struct block_device *bdev, sector_t sector,
 		void *buf, unsigned int len, blk_opf_t opf);
 int dmr_remap_block(struct dmr_dev *d, u64 lblock, bool lost_ok, u64 *sblock_out);
-void dmr_mark_pending(struct dmr_dev *d, u64 lblock);
+int dmr_mark_pending(struct dmr_dev *d, u64 lblock);
 void dmr_epoch_drained(struct percpu_ref *ref);
 bool dmr_media_errno(int r);
 bool dmr_main_failing(struct dmr_dev *d, u64 lblock);
@@ -441,7 +438,6 @@ int dmr_evac_check(struct dmr_dev *d, char **error);
 int dmr_evac_preresume(struct dmr_dev *d);
 void dmr_evac_start(struct dmr_dev *d);
 void dmr_evac_stop(struct dmr_dev *d);
-void dmr_evac_before_commit(struct dmr_dev *d);
 unsigned int dmr_evac_status(struct dmr_dev *d, char *result, unsigned int maxlen,
 			     unsigned int sz);
 unsigned int dmr_evac_table(struct dmr_dev *d, char *result, unsigned int maxlen,
@@ -455,7 +451,7 @@ static inline bool dmr_evac_below(struct dmr_dev *d, sector_t lsector)
 }
 
 int dmr_evac_map(struct dmr_dev *d, struct bio *bio, struct dmr_io *io);
-int dmr_evac_end_io(struct dmr_dev *d, struct bio *bio, blk_status_t *error);
+void dmr_evac_end_io(struct dmr_dev *d, struct bio *bio, blk_status_t *error);
 blk_status_t dmr_evac_handle(struct dmr_dev *d, struct bio *bio, struct dmr_io *io);
 
 /* dmr-params.c */

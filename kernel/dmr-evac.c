@@ -21,17 +21,14 @@
  * cursor a read of them fails until a write (to the new disk) clears them.
  * A block that fails to read during the copy becomes pending the same way.
  *
- * Durability.  The committed cursor (metadata, DMR_HDR_EVACUATING) says
- * which blocks live on the new disk after a crash.  Every commit first
- * flushes the new disk, then records the cursor the copier had reached
- * before the flush (dmr_evac_before_commit): the chunks below it were
- * copied, so they are stable there before any copy names them.  Writes
- * below the in-memory cursor go to the new disk only, so a write the
- * caller made durable (REQ_FUA, or a flush after it) is completed only
- * once the committed cursor covers its block: the end_io of such a bio
- * hands it to the worker, which commits (dmr_evac_end_io).  A write not
- * made durable may be lost in a crash, as on any disk: the block then reads
- * as it was on main.
+ * Durability.  The cursor in memory is always the committed one (metadata,
+ * DMR_HDR_EVACUATING): the copier flushes the new disk after copying a
+ * chunk, then commits the cursor past it, and only then lets ->map send
+ * the chunk's I/O there (dmr_evac_advance).  So after a crash the chunks
+ * below the committed cursor are on the new disk, and every write that
+ * went there was to such a chunk: the new disk's own FUA and flushes (a
+ * third flush bio) make it durable, as on any disk.  One commit per chunk
+ * (4 MiB) is the price; writes to the chunk are held meanwhile.
  */
 #include <linux/dm-kcopyd.h>
 #include <linux/dm-io.h>
@@ -45,8 +42,6 @@
 
 /* Copy unit: 4 MiB (a power of two of blocks; the last chunk may be short). */
 #define DMR_EVAC_CHUNK_BYTES	(4u << 20)
-/* Commit the cursor at least this often while copying (seconds). */
-#define DMR_EVAC_COMMIT_SECS	5
 #define DMR_EVAC_RATE_HI	DMR_SCAN_RATE_HI
 
 static u64 dmr_evac_total(struct dmr_dev *d)
@@ -222,6 +217,11 @@ int dmr_evac_check(struct dmr_dev *d, char **error)
 		*error = "The new disk is smaller than when the evacuation started";
 		return -EINVAL;
 	}
+	/* ti->max_io_len keeps bios inside a chunk: the cursor must be on a chunk's edge. */
+	if (e->active && e->cursor < dmr_evac_total(d) && (e->cursor & (d->evac.chunk - 1))) {
+		*error = "The evacuation's cursor is not at a chunk boundary of this table (its length changed)";
+		return -EINVAL;
+	}
 	if (!e->active) {
 		e->active = 1;
 		e->cursor = 0;
@@ -255,26 +255,35 @@ int dmr_evac_preresume(struct dmr_dev *d)
 }
 
 /*
- * Called by dmr_meta_commit before it writes the copies: flush the new
- * disk, then record the cursor reached before the flush.  A failed flush
- * records nothing new (the bios waiting for it fail, dmr_bio_work).
+ * Blocks [.., end) were copied: make them durable on the new disk, commit
+ * the cursor past them, publish (with the pending marks the copy staged)
+ * and only then move the cursor ->map reads.  meta_lock orders the cursor
+ * against dmr_mark_pending().  On a failed commit nothing moves (and a
+ * device whose metadata could not be written takes no writes any more).
  */
-void dmr_evac_before_commit(struct dmr_dev *d)
+static int dmr_evac_advance(struct dmr_dev *d, u64 end)
 {
-	u64 x;
+	u64 old;
+	int r;
 
-	if (!d->evac.dev)
-		return;
-	x = smp_load_acquire(&d->evac.cursor);
-	if (x <= d->meta.evac.cursor)
-		return;
-	if (blkdev_issue_flush(d->evac.dev->bdev)) {
+	r = blkdev_issue_flush(d->evac.dev->bdev);
+	if (r) {
 		atomic64_inc(&d->evac.dest_errors);
-		DMERR_LIMIT("%s: flush of the new disk %s failed: the evacuation's cursor stays at block %llu",
-			    dmr_name(d), d->evac.dev->name, d->meta.evac.cursor);
-		return;
+		return r;
 	}
-	WRITE_ONCE(d->meta.evac.cursor, x);
+	mutex_lock(&d->meta_lock);
+	old = d->meta.evac.cursor;
+	d->meta.evac.cursor = end;
+	d->dirty = true;
+	r = dmr_meta_commit(d);
+	if (r) {
+		d->meta.evac.cursor = old;
+	} else {
+		dmr_publish(d);
+		smp_store_release(&d->evac.cursor, end);
+	}
+	mutex_unlock(&d->meta_lock);
+	return r;
 }
 
 /* ---- I/O path ---- */
@@ -328,35 +337,22 @@ int dmr_evac_map(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
 		}
 	}
 	dmr_evac_to_dest(d, bio, io);
-	/* Durable on completion: the committed cursor must cover the block. */
-	if (io->flags & REQ_FUA)
-		io->evac_need = dmr_block(d, io->lsector) + 1;
 	return DM_MAPIO_REMAPPED;
 }
 
-/*
- * end_io of a bio sent to the new disk: errors are passed up (the new disk
- * is not remapped); a flush or FUA write that worked waits for the commit
- * of the cursor it needs (dmr_bio_work).
- */
-int dmr_evac_end_io(struct dmr_dev *d, struct bio *bio, blk_status_t *error)
+/* end_io of a bio sent to the new disk: its errors are passed up (it is not remapped). */
+void dmr_evac_end_io(struct dmr_dev *d, struct bio *bio, blk_status_t *error)
 {
 	struct dmr_io *io = dm_per_bio_data(bio, sizeof(*io));
 
-	if (*error) {
-		atomic64_inc(&d->evac.dest_errors);
-		if (bio_op(bio) == REQ_OP_READ)
-			dmr_read_failed(d, bio);
-		DMERR_LIMIT("%s: I/O error %d on the new disk %s at sector %llu", dmr_name(d),
-			    blk_status_to_errno(*error), d->evac.dev->name,
-			    (unsigned long long)io->lsector);
-		return DM_ENDIO_DONE;
-	}
-	if (io->evac_need <= READ_ONCE(d->meta.evac.cursor))
-		return DM_ENDIO_DONE;
-	io->evac_sync = true;
-	dmr_defer_bio(d, bio);
-	return DM_ENDIO_INCOMPLETE;
+	if (!*error)
+		return;
+	atomic64_inc(&d->evac.dest_errors);
+	if (bio_op(bio) == REQ_OP_READ)
+		dmr_read_failed(d, bio);
+	DMERR_LIMIT("%s: I/O error %d on the new disk %s at sector %llu", dmr_name(d),
+		    blk_status_to_errno(*error), d->evac.dev->name,
+		    (unsigned long long)io->lsector);
 }
 
 /*
@@ -395,8 +391,6 @@ blk_status_t dmr_evac_handle(struct dmr_dev *d, struct bio *bio, struct dmr_io *
 		atomic64_inc(&d->evac.dest_errors);
 		return st;
 	}
-	if (flagged || (io->flags & REQ_FUA))
-		io->evac_need = start + len;
 	if (!flagged)
 		return BLK_STS_OK;
 	mutex_lock(&d->meta_lock);
@@ -473,6 +467,9 @@ static int dmr_evac_copy_blocks(struct dmr_dev *d, u64 lblock, u64 len, bool was
 	int r;
 
 	for (b = lblock; b < lblock + len; b++) {
+		/* A suspend must not wait for a long run of timeouts: retry the chunk then. */
+		if (READ_ONCE(d->evac.stopped))
+			return -EINTR;
 		r = dmr_read_main_block(d, b, d->evac.buf);
 		if (!r) {
 			r = dmr_evac_write_block(d, b);
@@ -494,9 +491,12 @@ static int dmr_evac_copy_blocks(struct dmr_dev *d, u64 lblock, u64 len, bool was
 		atomic64_inc(&d->evac.lost);
 		if (!was_pending) {
 			mutex_lock(&d->meta_lock);
-			dmr_mark_pending(d, b);
-			*staged = true;
+			r = dmr_mark_pending(d, b);
 			mutex_unlock(&d->meta_lock);
+			/* Not marked, not copied: the cursor must not pass it. */
+			if (r)
+				return r;
+			*staged = true;
 		}
 	}
 	return 0;
@@ -562,21 +562,6 @@ static void dmr_evac_queue(struct dmr_dev *d, unsigned long delay)
 	spin_unlock(&d->evac.lock);
 }
 
-/* Commit (flushing the new disk first: dmr_evac_before_commit) and publish. */
-static int dmr_evac_commit(struct dmr_dev *d)
-{
-	int r;
-
-	mutex_lock(&d->meta_lock);
-	d->dirty = true;
-	r = dmr_meta_commit(d);
-	if (!r)
-		dmr_publish(d);
-	mutex_unlock(&d->meta_lock);
-	d->evac.last_commit = jiffies;
-	return r;
-}
-
 static void dmr_evac_stop_on(struct dmr_dev *d, int r, u64 start)
 {
 	WRITE_ONCE(d->evac.state, DMR_EVAC_STOPPED);
@@ -599,11 +584,6 @@ static void dmr_evac_work(struct work_struct *work)
 	if (READ_ONCE(d->evac.state) != DMR_EVAC_COPYING)
 		return;
 	if (start >= total) {
-		r = dmr_evac_commit(d);
-		if (r) {
-			dmr_evac_stop_on(d, r, start);
-			return;
-		}
 		WRITE_ONCE(d->evac.state, DMR_EVAC_COPIED);
 		WRITE_ONCE(d->evac.rate_kib, 0);
 		DMINFO("%s: evacuation to %s copied: every block is on the new disk (%llu lost)",
@@ -616,26 +596,16 @@ static void dmr_evac_work(struct work_struct *work)
 	mutex_lock(&d->move_lock);
 	dmr_quiesce_begin(d, start, end, true);
 	r = dmr_evac_copy_chunk(d, start, end, &staged);
-	/* Pending marks are published before reads of the chunk go to the new disk. */
-	if (!r && staged)
-		r = dmr_evac_commit(d);
 	if (!r)
-		smp_store_release(&d->evac.cursor, end);
+		r = dmr_evac_advance(d, end);
 	dmr_quiesce_end(d, !r);
 	mutex_unlock(&d->move_lock);
 	memalloc_noio_restore(noio);
+	if (r == -EINTR)
+		return;		/* suspended: the next resume copies the chunk again */
 	if (r) {
 		dmr_evac_stop_on(d, r, start);
 		return;
-	}
-	if (end == total || time_after(jiffies, d->evac.last_commit + DMR_EVAC_COMMIT_SECS * HZ)) {
-		noio = memalloc_noio_save();
-		r = dmr_evac_commit(d);
-		memalloc_noio_restore(noio);
-		if (r) {
-			dmr_evac_stop_on(d, r, end);
-			return;
-		}
 	}
 
 	/* Pace: rate_min while there is foreground I/O, rate_max when idle. */
@@ -655,7 +625,6 @@ void dmr_evac_start(struct dmr_dev *d)
 {
 	if (!d->evac.dev)
 		return;
-	d->evac.last_commit = jiffies;
 	spin_lock(&d->evac.lock);
 	d->evac.stopped = false;
 	spin_unlock(&d->evac.lock);
@@ -692,9 +661,9 @@ unsigned int dmr_evac_status(struct dmr_dev *d, char *result, unsigned int maxle
 		eta = div_u64((total - cursor) * d->block_size / 1024, rate);
 	else if (cursor == total)
 		eta = 0;
-	DMEMIT(" evac=%s evac_dev=%s evac_uuid=%pUb evac_cursor=%llu evac_committed=%llu evac_blocks=%llu",
+	DMEMIT(" evac=%s evac_dev=%s evac_uuid=%pUb evac_cursor=%llu evac_blocks=%llu",
 	       dmr_evac_state_name(READ_ONCE(d->evac.state)), d->evac.dev->name, d->evac.uuid,
-	       cursor, READ_ONCE(d->meta.evac.cursor), total);
+	       cursor, total);
 	DMEMIT(" evac_percent=%u evac_speed_kib=%u evac_eta=%lld evac_rate_min=%u evac_rate_max=%u evac_dest_errors=%llu evac_lost=%llu",
 	       (unsigned int)div64_u64(cursor * 100, total), rate, eta,
 	       READ_ONCE(d->evac.rate_min), READ_ONCE(d->evac.rate_max),

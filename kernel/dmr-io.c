@@ -171,10 +171,25 @@ static int dmr_to_extent(struct dmr_dev *d, const struct dmr_extent *e,
 		dmr_defer_bio(d, bio);		/* write, then clear the flag durably */
 		return DM_MAPIO_SUBMITTED;
 	}
-	if (op == REQ_OP_READ)
+	if (op == REQ_OP_READ) {
 		this_cpu_inc(d->pcpu->reads);
-	else
+	} else {
+		/*
+		 * Held and counted like a write to main: an evacuation copies
+		 * remapped blocks from the spare (dmr_quiesce_begin).
+		 */
+		int epoch = READ_ONCE(d->epoch);
+
+		smp_rmb();	/* pairs with smp_wmb() in dmr_quiesce_begin() */
+		if (unlikely(READ_ONCE(d->moving)) &&
+		    dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
+			dmr_defer_bio(d, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		io->epoch = epoch;
+		percpu_ref_get(&d->ep[epoch].writes);
 		this_cpu_inc(d->pcpu->writes);
+	}
 	this_cpu_inc(d->pcpu->spare_ios);
 	io->where = DMR_TO_SPARE;
 	bio_set_dev(bio, d->spare_dev->bdev);
@@ -240,16 +255,13 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 
 	/*
 	 * Empty flush: ti->num_flush_bios = 2, one for each device, and a
-	 * third for the new disk of an evacuation (dmr-evac.c), which also
-	 * waits for the commit of the cursor reached when it was issued.
+	 * third for the new disk of an evacuation (dmr-evac.c).
 	 */
 	if (unlikely(!bio_sectors(bio))) {
 		unsigned int nr = dm_bio_get_target_bio_nr(bio);
 
 		if (unlikely(nr == 2)) {
-			io->evac_sync = false;
-			io->iter = bio->bi_iter;
-			io->evac_need = smp_load_acquire(&d->evac.cursor);
+			io->lsector = 0;
 			io->where = DMR_TO_DEST;
 			bio_set_dev(bio, d->evac.dev->bdev);
 			return DM_MAPIO_REMAPPED;
@@ -283,8 +295,6 @@ int dmr_map(struct dm_target *ti, struct bio *bio)
 	rcu_read_lock();
 	/* The cursor before the table: see dmr_evac_map(). */
 	if (unlikely(d->evac.dev) && dmr_evac_below(d, io->lsector)) {
-		io->evac_sync = false;
-		io->evac_need = 0;
 		r = dmr_evac_map(d, bio, io);
 		rcu_read_unlock();
 		return r;
@@ -324,9 +334,13 @@ static noinline int dmr_end_io_bio(struct dmr_dev *d, struct bio *bio, blk_statu
 
 	if (io->done || !io->where)
 		return DM_ENDIO_DONE;
-	if (io->where == DMR_TO_DEST)
-		return dmr_evac_end_io(d, bio, error);
-	if (io->where == DMR_TO_MAIN && op_is_write(op) && op != REQ_OP_DISCARD)
+	if (io->where == DMR_TO_DEST) {
+		dmr_evac_end_io(d, bio, error);
+		return DM_ENDIO_DONE;
+	}
+	/* Writes to main and to the spare count in their epoch (dmr_to_main, dmr_to_extent). */
+	if ((io->where == DMR_TO_MAIN || io->where == DMR_TO_SPARE) && op_is_write(op) &&
+	    op != REQ_OP_DISCARD)
 		percpu_ref_put(&d->ep[io->epoch].writes);
 	if (likely(!*error)) {
 		if (unlikely(READ_ONCE(d->main_failed)) && io->where == DMR_TO_MAIN)
@@ -869,16 +883,16 @@ static blk_status_t dmr_handle_discard(struct dmr_dev *d, struct bio *bio, struc
 }
 
 /* Record block as pending if nothing maps it yet.  meta_lock held. */
-void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
+int dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 {
 	struct dmr_extent add = { .lblock = lblock, .len = 1, .flags = DMR_EXT_PENDING };
 	enum dmr_status st;
 
 	if (d->meta_failed)
-		return;		/* nothing is staged after a failed commit */
-	/* Copied to an evacuation's new disk: main's copy is not read any more. */
-	if (d->evac.dev && lblock < smp_load_acquire(&d->evac.cursor))
-		return;
+		return -EROFS;	/* nothing is staged after a failed commit */
+	/* On an evacuation's new disk (the cursor moves under meta_lock): not main's. */
+	if (d->evac.dev && lblock < d->evac.cursor)
+		return 0;
 	st = dmr_ext_insert(d->meta.extents, &d->meta.nr_extents, d->meta.extent_cap, &add);
 	if (st == DMR_OK) {
 		d->dirty = true;
@@ -888,7 +902,9 @@ void dmr_mark_pending(struct dmr_dev *d, u64 lblock)
 	} else if (st != DMR_E_MAPPED) {
 		DMERR_LIMIT("%s: cannot record pending sector %llu: %s", dmr_name(d),
 			    (unsigned long long)dmr_block_sector(d, lblock), dmr_status_str(st));
+		return -ENOSPC;
 	}
+	return 0;
 }
 
 /* Find the unreadable blocks of [pos, pos + len) by bisection. */
@@ -999,21 +1015,27 @@ static bool dmr_worker_clear_of(struct dmr_dev *d, u64 start, u64 end)
 	return true;
 }
 
-static bool dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
+/* dmr_main_enter() */
+enum { DMR_ENTERED, DMR_PARKED, DMR_EVACUATED };
+
+static int dmr_main_enter(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
 {
-	bool entered = false;
+	int entered = DMR_PARKED;
 	u64 start, end;
 
 	dmr_io_blocks(d, io, &start, &end);
 	spin_lock_irq(&d->lock);
-	if (d->moving && dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
+	/* The copier moves the cursor before dmr_quiesce_end() takes d->lock. */
+	if (unlikely(d->evac.dev) && dmr_evac_below(d, io->lsector)) {
+		entered = DMR_EVACUATED;
+	} else if (d->moving && dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
 		bio_list_add(&d->held, bio);
 	} else if (!dmr_worker_clear_of(d, start, end) ||
 		   dmr_list_overlaps(d, &d->wk_parked, start, end)) {
 		bio_list_add(&d->wk_parked, bio);
 	} else {
 		list_add_tail(&io->active, &d->wk_active);
-		entered = true;
+		entered = DMR_ENTERED;
 	}
 	spin_unlock_irq(&d->lock);
 	return entered;
@@ -1079,26 +1101,29 @@ static void dmr_bio_work(struct work_struct *work)
 	io->need_gen = 0;
 	entered = io->granted;		/* on d->wk_active already: dmr_main_exit() */
 	io->granted = false;
-	if (io->evac_sync) {
-		/* Done on the new disk: only the cursor's commit is left (below). */
-		io->evac_sync = false;
-	} else if (unlikely(d->evac.dev) && dmr_evac_below(d, io->lsector)) {
-		if (entered)
-			dmr_main_exit(d, io);	/* main's blocks are not its any more */
-		entered = false;
-		io->evac_need = 0;
+	/*
+	 * Below an evacuation's cursor (the chunk was copied since the bio was
+	 * handed over): the new disk's.  A write that has not entered yet is
+	 * checked again in dmr_main_enter(), under d->lock: the cursor may
+	 * pass it in between.  One that entered holds the copier back.
+	 */
+	if (unlikely(d->evac.dev) && !entered && dmr_evac_below(d, io->lsector)) {
 		bio->bi_status = dmr_evac_handle(d, bio, io);
 	} else if (bio_op(bio) == REQ_OP_READ) {
 		bio->bi_status = dmr_handle_read(d, bio, io, orig);
 	} else if (READ_ONCE(d->meta_failed)) {
 		bio->bi_status = BLK_STS_IOERR;	/* see dmr_map */
 	} else {
-		if (!entered && !dmr_main_enter(d, bio, io)) {
+		int e = entered ? DMR_ENTERED : dmr_main_enter(d, bio, io);
+
+		if (e == DMR_PARKED) {
 			memalloc_noio_restore(noio);
 			return;		/* parked: queued again later */
 		}
-		entered = true;
-		if (bio_op(bio) == REQ_OP_DISCARD)
+		entered = e == DMR_ENTERED;
+		if (e == DMR_EVACUATED)
+			bio->bi_status = dmr_evac_handle(d, bio, io);
+		else if (bio_op(bio) == REQ_OP_DISCARD)
 			bio->bi_status = dmr_handle_discard(d, bio, io);
 		else
 			bio->bi_status = dmr_handle_write(d, bio, io);
@@ -1108,14 +1133,11 @@ static void dmr_bio_work(struct work_struct *work)
 
 	dmr_fault_group_commit();
 	/* Nothing staged and nothing to commit: no need to wait for meta_lock. */
-	if (io->need_gen || READ_ONCE(d->dirty) || io->evac_need) {
+	if (io->need_gen || READ_ONCE(d->dirty)) {
 		mutex_lock(&d->meta_lock);
-		if ((d->dirty || io->evac_need > d->meta.evac.cursor) && !dmr_meta_commit(d))
+		if (d->dirty && !dmr_meta_commit(d))
 			dmr_publish(d);
 		if (io->need_gen > d->commit_gen && !bio->bi_status)
-			bio->bi_status = BLK_STS_IOERR;
-		/* Durable on the new disk only once the committed cursor covers it. */
-		if (io->evac_need > d->meta.evac.cursor && !bio->bi_status)
 			bio->bi_status = BLK_STS_IOERR;
 		mutex_unlock(&d->meta_lock);
 	}

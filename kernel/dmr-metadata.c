@@ -277,7 +277,6 @@ int dmr_meta_commit(struct dmr_dev *d)
 	if (d->meta_failed)
 		return -EROFS;
 	dmr_fault_commit();
-	dmr_evac_before_commit(d);
 	d->meta.seq++;
 	r = dmr_write_copies(d, (1u << DMR_NR_COPIES) - 1);
 	if (r < 0) {

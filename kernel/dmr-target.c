@@ -653,12 +653,7 @@ static void dmr_postsuspend(struct dm_target *ti)
 	flush_workqueue(d->wq);
 	mutex_lock(&d->meta_lock);
 	dmr_scanner_save(d);
-	/*
-	 * An evacuation's cursor too: the next table re-reads it, and would
-	 * copy chunks again over writes they got on the new disk since.
-	 */
-	if ((d->dirty || (d->evac.dev && smp_load_acquire(&d->evac.cursor) > d->meta.evac.cursor)) &&
-	    !dmr_meta_commit(d))
+	if (d->dirty && !dmr_meta_commit(d))
 		dmr_publish(d);
 	mutex_unlock(&d->meta_lock);
 }
@@ -802,6 +797,9 @@ static int dmr_prepare_ioctl(struct dm_target *ti, struct block_device **bdev)
 {
 	struct dmr_dev *d = ti->private;
 
+	/* During an evacuation main is stale below the cursor. */
+	if (d->evac.dev)
+		return -ENOTTY;
 	*bdev = d->main_dev->bdev;
 	return 1;
 }

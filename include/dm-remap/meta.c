@@ -129,7 +129,7 @@ enum dmr_status dmr_meta_validate(const struct dmr_meta *m, __u32 *scratch)
 	main_blocks = dmr_meta_main_blocks(m);
 	if (main_blocks == 0 || m->scan.cursor > main_blocks)
 		return DMR_E_GEOMETRY;
-	if (m->evac.active ? m->evac.cursor > main_blocks || m->evac.dest_sectors < m->main_sectors ||
+	if (m->evac.active ? m->evac.cursor > main_blocks || !m->evac.dest_sectors ||
 			     dmr_is_zero(m->evac.uuid, DMR_UUID_LEN) :
 			     m->evac.cursor || m->evac.dest_sectors ||
 			     !dmr_is_zero(m->evac.uuid, DMR_UUID_LEN))

@@ -158,11 +158,10 @@ const Mutation kMutations[] = {
 		  HDR(b)->evac.cursor = LE64(262145);
 	  },
 	  DMR_E_GEOMETRY },
-	{ "EvacDestSmallerThanMain",
+	{ "EvacNoDestSize",
 	  [](Bytes &b) {
 		  HDR(b)->flags = LE32(DMR_HDR_EVACUATING);
 		  HDR(b)->evac.uuid[0] = 1;
-		  HDR(b)->evac.dest_sectors = LE64(dmr_le64_to_cpu(HDR(b)->main_sectors) - 1);
 	  },
 	  DMR_E_GEOMETRY },
 	{ "HeaderFlagsBit31", [](Bytes &b) { HDR(b)->flags = LE32(0x80000000u); }, DMR_E_FLAGS },

@@ -80,7 +80,7 @@ void RandomMeta(std::mt19937_64 &rng, uint32_t nr, MetaBuf &mb)
 	if (Rnd(rng, 0, 3) == 0) {	/* an evacuation in progress */
 		m.evac.active = 1;
 		m.evac.cursor = Rnd(rng, 0, main_blocks);
-		m.evac.dest_sectors = m.main_sectors + Rnd(rng, 0, 1000000);
+		m.evac.dest_sectors = Rnd(rng, 1, UINT64_MAX);
 		for (auto &b : m.evac.uuid)
 			b = (uint8_t)rng();
 		m.evac.uuid[0] |= 1;
