@@ -73,5 +73,6 @@ void register_claim_command(CLI::App &app, Registry &reg);      // udev-claim
 void register_export_command(CLI::App &app, Registry &reg);     // export
 void register_release_command(CLI::App &app, Registry &reg);    // release
 void register_replace_spare_command(CLI::App &app, Registry &reg);  // replace-spare
+void register_evacuate_command(CLI::App &app, Registry &reg);  // evacuate
 
 }  // namespace remapctl

@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "remap/bindings_file.hpp"
+#include "remap/evacuations.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/udev_handles.hpp"
 
@@ -19,11 +20,21 @@ int run_udev_claim(const std::string &path)
 	auto bindings = remap::load_bindings(remap::bindings_path());
 	for (const auto &p : bindings.problems)
 		std::cerr << "remapctl: " << p << " (line ignored)\n";
-	if (bindings.entries.empty())
+	auto evacs = remap::load_evacuations(remap::evacuations_path());
+	if (bindings.entries.empty() && evacs.entries.empty())
 		return kExitOk;
 	auto udev = remap::make_udev();
-	const remap::Binding *b =
-		remap::find_by_main(bindings.entries, remap::main_claim_id_at(udev.get(), path));
+	const std::string id = remap::main_claim_id_at(udev.get(), path);
+	// The new disk of an evacuation holds a partial copy of the main's file
+	// system: claimed like the main, so nothing mounts it.
+	for (const auto &e : evacs.entries)
+		if (e.dest_id == id) {
+			std::cout << "DM_REMAP_V4_MAIN=1\n"
+				  << "DM_REMAP_V4_MAIN_PAIR_UUID=" << e.pair_uuid << "\n"
+				  << "DM_REMAP_V4_EVACUATION_UUID=" << e.evac_uuid << "\n";
+			return kExitOk;
+		}
+	const remap::Binding *b = remap::find_by_main(bindings.entries, id);
 	if (!b)
 		return kExitOk;
 	std::cout << "DM_REMAP_V4_MAIN=1\n"

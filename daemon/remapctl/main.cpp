@@ -77,6 +77,7 @@ int main(int argc, char **argv)
 	register_export_command(app, reg);
 	register_release_command(app, reg);
 	register_replace_spare_command(app, reg);
+	register_evacuate_command(app, reg);
 	register_probe_commands(app, reg);
 	register_claim_command(app, reg);
 	app.footer("Exit codes: 0 ok, 1 error or refused, 2 usage, 3 partial (needs attention), "

@@ -11,6 +11,7 @@
 #include "remap/device_file.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/error.hpp"
+#include "remap/evacuations.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/spare_metadata.hpp"
 #include "remap/spare_replace.hpp"
@@ -191,8 +192,12 @@ AssemblyResult assemble(const PairingDecision &d)
 			a.error = "refusing " + a.main + " for spare " + a.spare + ": " + v.refusal;
 			return a;
 		}
+		// A pair being evacuated needs its new disk in the table (evacuations.hpp).
+		auto udev = make_udev();
+		auto evac = evacuation_table_features(udev.get(), a.spare, a.pair_uuid);
 		dm::create(a.name, dm_uuid_for_pair(a.pair_uuid),
-			   {{0, d.spare.main_sectors, kTargetName, a.main + " " + a.spare}});
+			   {{0, d.spare.main_sectors, kTargetName,
+			     a.main + " " + a.spare + table_features_text(evac)}});
 		a.ok = true;
 	} catch (const Error &e) {
 		a.error = e.what();

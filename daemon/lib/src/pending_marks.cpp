@@ -8,7 +8,10 @@
 
 namespace remap {
 
-std::uint64_t add_pending_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs)
+namespace {
+
+// FLAGS is DMR_EXT_PENDING, or DMR_EXT_UNREADABLE (which takes spare blocks).
+std::uint64_t add_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs, __u32 flags)
 {
 	DecodedMeta work = meta;  // all or nothing
 	auto &m = work.c();
@@ -33,7 +36,14 @@ std::uint64_t add_pending_marks(DecodedMeta &meta, const std::vector<BlockRun> &
 			struct dmr_extent add {};
 			add.lblock = pos;
 			add.len = static_cast<__u32>(stop - pos);
-			add.flags = DMR_EXT_PENDING;
+			add.flags = flags;
+			if (flags & DMR_EXT_UNREADABLE) {
+				if (add.len > m.spare_blocks - m.spare_used)
+					throw RefusedError("the spare has no room for " + std::to_string(add.len) +
+							   " more block(s); nothing was marked");
+				add.sblock = m.spare_used;
+				m.spare_used += add.len;
+			}
 			enum dmr_status st = dmr_ext_insert(m.extents, &m.nr_extents, m.extent_cap, &add);
 			if (st == DMR_E_NOSPC)
 				throw RefusedError("the known bad blocks need more than the metadata's " +
@@ -50,6 +60,18 @@ std::uint64_t add_pending_marks(DecodedMeta &meta, const std::vector<BlockRun> &
 		throw Error(std::string("metadata with the pending marks does not validate: ") + dmr_status_str(st));
 	meta = work;
 	return added;
+}
+
+}  // namespace
+
+std::uint64_t add_pending_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs)
+{
+	return add_marks(meta, runs, DMR_EXT_PENDING);
+}
+
+std::uint64_t add_unreadable_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs)
+{
+	return add_marks(meta, runs, DMR_EXT_UNREADABLE);
 }
 
 }  // namespace remap

@@ -19,4 +19,10 @@ namespace remap {
 // blocks newly marked.
 std::uint64_t add_pending_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs);
 
+// The same with `unreadable` marks: each run gets spare blocks that hold
+// no data, so reads of it fail (on any main) until it is written.  For
+// blocks whose data is known to be lost (an evacuation carrying them to a
+// new pair, remapctl evacuate --spare).
+std::uint64_t add_unreadable_marks(DecodedMeta &meta, const std::vector<BlockRun> &runs);
+
 }  // namespace remap
