@@ -11,7 +11,8 @@
 #     packages with lintian (tools/build-deb.sh), not in make test;
 #   * 68-replace-spare killed at each of its six step boundaries
 #     (DMR_REPLACE_STEPS=all; make test: two of them);
-#   * the power-cut test with PC_CYCLES (default 20) cycles;
+#   * the power-cut test with PC_CYCLES (default 20) cycles, and with
+#     PC_EVAC_CYCLES (default 10) cut during an evacuation (PC_EVAC=1);
 #   * tools/powercut/mutant-check.sh: a module whose commit writes nothing
 #     must fail the power-cut test (proof that the test can fail);
 #   * the stress test for STRESS_SECONDS (default 600) with STRESS_BAD
@@ -98,6 +99,12 @@ long_kernel() {
     rc=0
     VM_ENV="CYCLES=${PC_CYCLES:-20}" KVER=$kver tests/vm/run-suite.sh 60-powercut || rc=$?
     result "$kver power-cut x${PC_CYCLES:-20}" $rc
+    echo "=== $kver: power cut during an evacuation, ${PC_EVAC_CYCLES:-10} cycles"
+    rc=0
+    PC_EVAC=1 PC_NAME=61-powercut-evacuate PC_BLOCKS=4096 CYCLES=${PC_EVAC_CYCLES:-10} KVER=$kver \
+        tests/vm/host/60-powercut.sh >"build/vm/logs/$kver/61-powercut-evacuate.log" 2>&1 || rc=$?
+    tail -n 3 "build/vm/logs/$kver/61-powercut-evacuate.log"
+    result "$kver power-cut during an evacuation x${PC_EVAC_CYCLES:-10}" $rc
     echo "=== $kver: the power-cut test catches a broken commit"
     rc=0
     KVER=$kver tools/powercut/mutant-check.sh || rc=$?

@@ -71,6 +71,9 @@ main_table() {
 load_remap
 modprobe dm-delay
 size=$(sectors /dev/vda)
+# PC_EVAC=<uuid>: evacuating to /dev/vdc all along (the table of every boot).
+evac=()
+[[ -n ${PC_EVAC:-} ]] && evac=(evacuate /dev/vdc "$PC_EVAC" evac_rate "${PC_EVAC_RATE:-1024}" "${PC_EVAC_RATE:-1024}")
 ((blocks * 8 <= size)) || die "PC_BLOCKS=$blocks does not fit /dev/vda"
 err=$(dm_create err0 "0 $size error")
 
@@ -80,7 +83,7 @@ case $phase in
         dmesg -n 1
         prior=$(pc_ranges $((cycle - 1)))
         main=$(dm_create main0 "$(main_table "$prior")")
-        dev=$(dm_create r0 "$(remap_table "$main" /dev/vdb)")
+        dev=$(dm_create r0 "$(remap_table "$main" /dev/vdb "${evac[@]}")")
         snapid=0
         kbad=0
         # The console shows no kernel messages now, and this boot never
@@ -140,7 +143,7 @@ case $phase in
         "$DMR_META" verify /dev/vdb >"$d/meta-pre.txt" 2>&1 || rc=$?
         echo "rc=$rc" >>"$d/meta-pre.txt"
         main=$(dm_create main0 "$(main_table "$(cat "$d/bad.txt")")")
-        dev=$(dm_create r0 "$(remap_table "$main" /dev/vdb)")
+        dev=$(dm_create r0 "$(remap_table "$main" /dev/vdb "${evac[@]}")")
         dmsetup message r0 0 list >"$d/list.txt"
         dmsetup status r0 >"$d/status.txt"
         "$sw" check "$dev" --blocks "$blocks" >"$d/check.txt" || die "stampwrite check failed"
@@ -148,7 +151,7 @@ case $phase in
         rc=0
         "$DMR_META" verify /dev/vdb >"$d/meta-post.txt" 2>&1 || rc=$?
         echo "rc=$rc" >>"$d/meta-post.txt"
-        log "cycle $cycle: $(tr ' ' '\n' <"$d/status.txt" | sed -n 's/^remapped=//p') remapped, metadata before activation: $(tail -n 1 "$d/meta-pre.txt")"
+        log "cycle $cycle: $(tr ' ' '\n' <"$d/status.txt" | sed -n 's/^remapped=//p') remapped, metadata before activation: $(tail -n 1 "$d/meta-pre.txt")$([[ -n ${PC_EVAC:-} ]] && echo ", evacuation cursor $(tr ' ' '\n' <"$d/status.txt" | sed -n 's/^evac_cursor=//p')")"
         ;;
     *) die "unknown phase $phase" ;;
 esac
