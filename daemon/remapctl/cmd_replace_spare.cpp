@@ -25,8 +25,8 @@
 #include "output.hpp"
 #include "remap/aligned_buffer.hpp"
 #include "remap/block_device.hpp"
-#include "remap/content_layers.hpp"
 #include "remap/device_file.hpp"
+#include "remap/disk_signatures.hpp"
 #include "remap/dm_control.hpp"
 #include "remap/fingerprint.hpp"
 #include "remap/json_output.hpp"
@@ -113,8 +113,8 @@ bool preflight(const ReplaceOptions &o, const remap::RemapDevice &d, const remap
 			what = "dm-remap v4 metadata of pair " + nscan.meta->pair_uuid();
 		else if (nscan.signed_copy)
 			what = "damaged dm-remap v4 metadata";
-		else if (auto sig = remap::probe_signature(o.spare); !sig.empty())
-			what = "a " + sig + " signature";
+		else if (auto sigs = remap::find_signatures(o.spare); !sigs.empty())
+			what = "a " + sigs.front() + " signature";
 		else if (!nscan.region_blank)
 			what = "data (its first 9216 sectors are not all zero)";
 		if (!what.empty())

@@ -94,29 +94,6 @@ void probe_fs(const std::string &main_path, const struct dmr_meta &m, ContentLay
 	}
 }
 
-}  // namespace
-
-std::string probe_signature(const std::string &path)
-{
-	Probe pr(blkid_new_probe_from_filename(path.c_str()));
-	if (!pr)
-		throw Error("blkid cannot open " + path);
-	blkid_probe_enable_superblocks(pr.get(), 1);
-	blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_TYPE);
-	blkid_probe_enable_partitions(pr.get(), 1);
-	int rc = blkid_do_safeprobe(pr.get());
-	if (rc == -2)
-		return "several signatures";
-	if (rc < 0)
-		throw Error("blkid failed on " + path);
-	if (rc == 1)
-		return "";
-	std::string type = probe_value(pr.get(), "TYPE");
-	return type.empty() ? probe_value(pr.get(), "PTTYPE") : type;
-}
-
-namespace {
-
 void take_sample(const std::string &main_path, const struct dmr_meta &m, const DeviceFile &spare,
 		 ContentLayers &out)
 {

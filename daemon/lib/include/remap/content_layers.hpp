@@ -49,11 +49,6 @@ struct ContentLayers {
 ContentLayers probe_content_layers(const std::string &main_path, const DecodedMeta &meta,
 				   const DeviceFile &spare);
 
-// What libblkid finds on PATH (a file system, RAID or LVM signature, a
-// partition table): its TYPE or PTTYPE, "several signatures" if it finds
-// more than one, "" if nothing.  Error if PATH cannot be probed.
-std::string probe_signature(const std::string &path);
-
 struct LayerVerdict {
 	bool refuse = false;
 	std::string refusal;                // one line, when refuse
