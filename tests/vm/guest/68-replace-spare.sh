@@ -1,5 +1,6 @@
 #!/bin/bash
 # vm-kernels: one (the userspace tools: make test runs it on one kernel, make test-long on all)
+# vm-timeout: 600
 # remapctl replace-spare NAME --spare NEWSPARE (issue 22 item 3): move the
 # remapped blocks and the metadata to a new spare online.
 #  1. refused, nothing changed: NEWSPARE = main or the current spare (exit
