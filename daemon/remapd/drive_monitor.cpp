@@ -169,8 +169,14 @@ std::map<std::string, std::string> drive_env(const remap::DriveReading &r, const
 std::string join(const std::vector<std::uint64_t> &v)
 {
 	std::string out;
-	for (auto x : v)
-		out += (out.empty() ? "" : " ") + std::to_string(x);
+	// Not `(out.empty() ? "" : " ") + std::to_string(x)`: GCC 12 at -O3
+	// reports a false -Wrestrict in operator+(const char *, string &&)
+	// (GCC bug 105329).
+	for (auto x : v) {
+		if (!out.empty())
+			out += ' ';
+		out += std::to_string(x);
+	}
 	return out;
 }
 

@@ -323,7 +323,8 @@ DriveScore score_drive(const DriveReading &r)
 	if (r.offline_uncorrectable && *r.offline_uncorrectable)
 		limit(40, fmt::format("offline_uncorrectable={}", *r.offline_uncorrectable));
 	if (r.selftest_passed && !*r.selftest_passed)
-		limit(40, "selftest=failed" + (r.selftest_lba ? fmt::format(" (lba {})", *r.selftest_lba) : ""));
+		limit(40, r.selftest_lba ? fmt::format("selftest=failed (lba {})", *r.selftest_lba)
+				       : std::string("selftest=failed"));
 	if (r.reallocated && *r.reallocated) {
 		penalty += static_cast<unsigned>(ladder(*r.reallocated, {{1, 5}, {10, 10}, {100, 20}, {1000, 30}}));
 		s.reasons.push_back(fmt::format("reallocated={}", *r.reallocated));

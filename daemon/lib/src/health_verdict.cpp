@@ -91,8 +91,10 @@ HealthAssessment assess_health(const StatusInfo &s, unsigned int threshold)
 	if (s.drive_health && *s.drive_health < a.health) {
 		a.health = *s.drive_health;
 		std::string why = "drive health " + std::to_string(*s.drive_health);
-		for (std::size_t i = 0; i < s.drive_reasons.size(); i++)
-			why += (i ? ", " : ": ") + s.drive_reasons[i];
+		for (std::size_t i = 0; i < s.drive_reasons.size(); i++) {
+			why += i ? ", " : ": ";
+			why += s.drive_reasons[i];
+		}
 		a.reasons.push_back(why);
 		if (a.verdict == Verdict::ok && a.health < threshold) {
 			a.verdict = Verdict::degraded;
