@@ -52,6 +52,10 @@ struct Outcome {
 // Refusals that need no change to find: the device, its state, its map.
 void preflight(const remap::RemapDevice &d, const remap::json_out::DevicePaths &paths)
 {
+	// Main (and the spare) are stale below an evacuation's cursor.
+	if (std::find(d.table.features.begin(), d.table.features.end(), "evacuate") != d.table.features.end())
+		throw remap::RefusedError(d.name + " is being evacuated to a new disk: finish that first "
+					  "(remapctl evacuate " + d.name + " --to NEWDISK --wait)");
 	auto info = remap::dm::info(d.name);
 	if (info && info->suspended)
 		throw remap::RefusedError(d.name + " is suspended: resume it (or let what suspended it finish) first");

@@ -14,6 +14,8 @@
 // spare: docs/DESIGN.md, "Replacing the spare".
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -90,6 +92,10 @@ bool preflight(const ReplaceOptions &o, const remap::RemapDevice &d, const remap
 	if (paths.main.empty() || paths.spare.empty())
 		throw remap::Error(d.name + ": no device node for its main (" + d.table.main + ") or spare (" +
 				   d.table.spare + ")");
+	// Main (and the spare) are stale below an evacuation's cursor.
+	if (std::find(d.table.features.begin(), d.table.features.end(), "evacuate") != d.table.features.end())
+		throw remap::RefusedError(d.name + " is being evacuated to a new disk: finish that first "
+					  "(remapctl evacuate " + d.name + " --to NEWDISK --wait)");
 	const bool ours = nscan.meta && nscan.meta->pair_uuid() == d.status.uuid;
 	auto info = remap::dm::info(d.name);
 	if (info && info->suspended && !ours)

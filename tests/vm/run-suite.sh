@@ -19,6 +19,8 @@
 # VM_ALL_KERNELS=1.
 # Logs: build/vm/logs/<kver>/<test>.log; each test's --out directory (guest
 # $DMR_OUT, for result files): build/vm/out/<kver>/<test>/.
+# A test marked "# vm-long-only" is left out of a run without named tests
+# (make test) unless VM_ALL_KERNELS=1; make test-long names it.
 # VM_TIMEOUT: per-test timeout in seconds (default 300, debug kernel 1200:
 # timeout= in kernels.sh --info; a test's own "# vm-timeout: N" line raises
 # the default for that test; "# vm-nvme: MB" attaches an emulated NVMe
@@ -59,6 +61,10 @@ if (($#)); then
 else
     shopt -s nullglob
     for f in "$here"/guest/[0-9]*.sh "$here"/host/[0-9]*.sh; do
+        # "# vm-long-only": make test-long runs it (by name), make test not.
+        if [[ ${VM_ALL_KERNELS:-0} != 1 ]] && grep -Eq '^# vm-long-only( |$)' "$f"; then
+            continue
+        fi
         tests+=("$f")
     done
     ((${#tests[@]})) || { echo "run-suite: no tests in $here/guest" >&2; exit 2; }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # vm-kernels: one (a long measurement: make test runs it on one kernel, make test-long on all)
 # vm-alone (timing: a VM running beside it made its ratio fail; run-suite.sh runs it by itself)
+# vm-long-only (a 3 min timing measurement with a thin margin: make test-long runs it, make test not)
 # Scanner overhead on foreground I/O: fio 4 KiB random reads at depth 32 on
 # a RAM disk, with the scanner active at its default rate vs paused, in
 # interleaved rounds (alternating order).

@@ -16,8 +16,9 @@
 #     is refused while L is unreadable (exit 3, L listed), and done once L
 #     was written;
 #  3. refused, nothing changed: a new disk smaller than r0, one holding a
-#     file system (without --force), one in use, a second evacuation to
-#     another disk, --rate-min above --rate-max, --json errors.
+#     file system (without --force), a member of r0, --rate-min above
+#     --rate-max, --json errors; and release / replace-spare of a device
+#     being evacuated.
 . "$(dirname "$0")/remap-lib.sh"
 if declare -F load_remap >/dev/null; then load_remap; else load_module; fi
 modprobe ext4 2>/dev/null || true
@@ -124,6 +125,10 @@ umount /mnt/r0
 expect_rc 0 evacuate r0 --to "$new2" --rate-min 2048 --rate-max 2048
 check "NEW2 is recorded in $evacs" grep -q "^$new_uuid " "$evacs"
 check "...and claimed by the udev helper" grep -q DM_REMAP_V4_MAIN=1 <("$RCTL" udev-claim "$new2")
+expect_rc 1 release r0
+check "...release refused while evacuating (main is stale)" grep -q "being evacuated" /tmp/rctl.err
+expect_rc 1 replace-spare r0 --spare "$small"
+check "...replace-spare refused while evacuating" grep -q "being evacuated" /tmp/rctl.err
 progressed() { (($(field r0 evac_percent) >= 30)); }
 wait_for 60 progressed || fail "no progress: $(dmsetup status r0)"
 cut=$(field r0 evac_cursor)

@@ -26,7 +26,7 @@
 # PC_KO (a different dm-remap-v4.ko, e.g. a deliberately broken one, to show
 # that the test catches it; must be under the repository to be seen),
 # PC_EVAC=1 (the device is being evacuated to a third disk all along, at
-# PC_EVAC_RATE KiB/s, default 1024: cuts land during the copy and every boot
+# PC_EVAC_RATE KiB/s, default 256 (the written region takes ~4 cycles): cuts land during the copy and every boot
 # resumes it; a written block may then be on the new disk, so a bad sector
 # under it needs no remap: that rule is not checked, the data rule is),
 # PC_NAME (the name of logs and outputs, default 60-powercut).
@@ -74,7 +74,7 @@ evac_args=() evac_check=()
 if [[ -n ${PC_EVAC:-} ]]; then
     truncate -s 64M "$work/new.img"
     evac_args=(--disk "$work/new.img" --env "PC_EVAC=$(cat /proc/sys/kernel/random/uuid)"
-        --env "PC_EVAC_RATE=${PC_EVAC_RATE:-1024}")
+        --env "PC_EVAC_RATE=${PC_EVAC_RATE:-256}")
     evac_check=(--evac)
 fi
 # A near-full table outside the written region (PC_PRELOAD extents of one
