@@ -391,6 +391,31 @@ static int dmr_register(struct dmr_dev *d, bool *reloading, char **error)
 }
 
 /*
+ * A reload may name another spare (remapctl replace-spare), but only one
+ * that holds this pair's metadata: another pair's spare of the same size
+ * would put its remap table over this main.
+ */
+static int dmr_check_same_pair(struct dmr_dev *d, char **error)
+{
+	struct mapped_device *md = dm_table_get_md(d->ti->table);
+	struct dmr_dev *o;
+	int r = 0;
+
+	mutex_lock(&dmr_devices_lock);
+	list_for_each_entry(o, &dmr_devices, list) {
+		if (o == d || dm_table_get_md(o->ti->table) != md || o->ti->table == d->ti->table ||
+		    o->main_dev->bdev != d->main_dev->bdev || o->spare_dev->bdev == d->spare_dev->bdev)
+			continue;
+		if (memcmp(o->meta.pair_uuid, d->meta.pair_uuid, DMR_UUID_LEN)) {
+			*error = "The new spare holds another pair's metadata";
+			r = -EINVAL;
+		}
+	}
+	mutex_unlock(&dmr_devices_lock);
+	return r;
+}
+
+/*
  * At the first resume of a reloaded table: the instances of the table it
  * replaces are superseded, and d takes over the sysfs directory of the one
  * at the same start sector (the directory's name depends only on the
@@ -586,6 +611,8 @@ static int dmr_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = dmr_meta_load(d, bdev_nr_sectors(d->main_dev->bdev),
 			  bdev_nr_sectors(d->spare_dev->bdev), !reloading, !reloading,
 			  &ti->error) ?: dmr_evac_check(d, &ti->error);
+	if (!r && reloading)
+		r = dmr_check_same_pair(d, &ti->error);
 	if (r)
 		goto bad_unregister;
 	WRITE_ONCE(d->reload_on_resume, reloading);

@@ -13,7 +13,8 @@
 #  3. the device is removed and made again from the same table: the cursor
 #     was committed (copied at once), data the same; a table without the
 #     new disk, or with another uuid, is refused;
-#  4. refused: the new disk smaller than the device, the new disk = main.
+#  4. refused: the new disk smaller than the device, the new disk = main, a
+#     reload that names another pair's spare.
 . "$(dirname "$0")/remap-lib.sh"
 load_remap
 modprobe dm-delay
@@ -146,4 +147,15 @@ check "a bad uuid: refused" not dmsetup create r1 \
     <<<"$(remap_table "$main" "$spare" evacuate "$new" not-a-uuid)"
 check "evac_rate min > max: refused" not dmsetup create r1 \
     <<<"$(remap_table "$main" "$spare" evacuate "$new" "$uuid" evac_rate 10 5)"
+# A reload may name another spare (replace-spare), never another pair's.
+main3=$(mkloop 64)
+spare3=$(mkloop 16)
+spare4=$(mkloop 16)
+mk_remap r3 "$main3" "$spare3" >/dev/null
+dm_remove r3
+mk_remap r4 "$main3" "$spare4" >/dev/null
+dmsetup suspend r4
+check "a reload onto another pair's spare: refused" not dmsetup load r4 <<<"$(remap_table "$main3" "$spare3")"
+dmsetup resume r4
+check "...r4 still on its own spare" grep -q "$(lsblk -dno MAJ:MIN "$spare4" | tr -d ' ')" <(dmsetup table r4)
 finish
