@@ -107,6 +107,9 @@ static void dump(const struct dmr_meta *m, int copy)
 	       (uint64_t)m->health.remaps_total);
 	printf("scan_cursor: %" PRIu64 "\nscan_passes: %" PRIu64 "\n",
 	       (uint64_t)m->scan.cursor, (uint64_t)m->scan.passes);
+	if (m->evac.active)
+		printf("evacuation_cursor: %" PRIu64 "\nevacuation_new_disk_sectors: %" PRIu64 "\n",
+		       (uint64_t)m->evac.cursor, (uint64_t)m->evac.dest_sectors);
 	for (i = 0; i < m->nr_extents; i++) {
 		const struct dmr_extent *e = &m->extents[i];
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "remap/content_layers.hpp"
+#include "remap/pair_uuid.hpp"
 
 namespace remap::json_out {
 
@@ -154,6 +155,13 @@ json metadata(const DecodedMeta &dm, bool with_extents)
 	put_counter(sc, "warnings", m.scan.warnings);
 	put_counter(sc, "errors", m.scan.errors);
 	j["scan"] = sc;
+	if (m.evac.active) {
+		json ev = json::object();
+		put_counter(ev, "cursor", m.evac.cursor);
+		put_counter(ev, "new_disk_sectors", m.evac.dest_sectors);
+		ev["uuid"] = format_uuid(m.evac.uuid);
+		j["evacuation"] = ev;  // blocks [0, cursor) are on the new disk
+	}
 	json ly = json::object();
 	ly["fs_recorded"] = (m.layers.flags & DMR_LAYER_FS) != 0;
 	// Untrusted bytes (the kernel does not check them): printable ASCII only.
