@@ -162,7 +162,7 @@ std::vector<BlockRun> parse_list(const std::vector<std::string_view> &lines, std
 			bad_line(lineno, "expected one block number per line (a badblocks list)");
 		auto b = parse_u64(f[0]);
 		if (!b)
-			bad_line(lineno, "'" + std::string(f[0]) + "' is not a block number");
+			bad_line(lineno, std::string("'").append(f[0]).append("' is not a block number"));
 		if (*b >= device_bytes / lbs + (device_bytes % lbs ? 1 : 0))
 			bad_line(lineno, "block " + std::to_string(*b) + " of " + std::to_string(lbs) +
 					 " bytes is beyond the main device (" +

@@ -160,9 +160,11 @@ std::string table_features_text(const std::vector<std::string> &features)
 	std::string s;
 	if (features.empty())
 		return s;
-	s = " " + std::to_string(features.size());
-	for (const auto &w : features)
-		s += " " + w;
+	s = ' ' + std::to_string(features.size());
+	for (const auto &w : features) {
+		s += ' ';  // not " " + w: GCC 12's false -Wrestrict in Release builds
+		s += w;
+	}
 	return s;
 }
 
