@@ -124,23 +124,36 @@ static bool dmr_overlaps_move(struct dmr_dev *d, sector_t lsector, unsigned int 
 	return first < READ_ONCE(d->move_end) && last >= READ_ONCE(d->move_start);
 }
 
+/*
+ * A write ->map sends to main or to the spare: handed to the worker (false)
+ * while a block move or an evacuation's copy holds one of its blocks, else
+ * counted in the current write epoch, which dmr_quiesce_begin() drains.
+ */
+static __always_inline bool dmr_write_counted(struct dmr_dev *d, struct bio *bio,
+					      struct dmr_io *io)
+{
+	int epoch = READ_ONCE(d->epoch);
+
+	/* Pairs with smp_wmb() in dmr_quiesce_begin(). */
+	smp_rmb();
+	if (unlikely(READ_ONCE(d->moving)) &&
+	    dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
+		dmr_defer_bio(d, bio);
+		return false;
+	}
+	io->epoch = epoch;
+	percpu_ref_get(&d->ep[epoch].writes);
+	this_cpu_inc(d->pcpu->writes);
+	return true;
+}
+
 /* Inlined: it is most of ->map for nearly every bio. */
 static __always_inline int dmr_to_main(struct dmr_dev *d, struct bio *bio, struct dmr_io *io)
 {
 	io->iter = bio->bi_iter;
 	if (op_is_write(bio_op(bio)) && bio_op(bio) != REQ_OP_DISCARD) {
-		int epoch = READ_ONCE(d->epoch);
-
-		/* Pairs with smp_wmb() in dmr_quiesce_begin(). */
-		smp_rmb();
-		if (unlikely(READ_ONCE(d->moving)) &&
-		    dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
-			dmr_defer_bio(d, bio);
+		if (!dmr_write_counted(d, bio, io))
 			return DM_MAPIO_SUBMITTED;
-		}
-		io->epoch = epoch;
-		percpu_ref_get(&d->ep[epoch].writes);
-		this_cpu_inc(d->pcpu->writes);
 	} else if (bio_op(bio) == REQ_OP_READ) {
 		this_cpu_inc(d->pcpu->reads);
 	}
@@ -171,25 +184,11 @@ static int dmr_to_extent(struct dmr_dev *d, const struct dmr_extent *e,
 		dmr_defer_bio(d, bio);		/* write, then clear the flag durably */
 		return DM_MAPIO_SUBMITTED;
 	}
-	if (op == REQ_OP_READ) {
+	if (op == REQ_OP_READ)
 		this_cpu_inc(d->pcpu->reads);
-	} else {
-		/*
-		 * Held and counted like a write to main: an evacuation copies
-		 * remapped blocks from the spare (dmr_quiesce_begin).
-		 */
-		int epoch = READ_ONCE(d->epoch);
-
-		smp_rmb();	/* pairs with smp_wmb() in dmr_quiesce_begin() */
-		if (unlikely(READ_ONCE(d->moving)) &&
-		    dmr_overlaps_move(d, io->lsector, bio_sectors(bio))) {
-			dmr_defer_bio(d, bio);
-			return DM_MAPIO_SUBMITTED;
-		}
-		io->epoch = epoch;
-		percpu_ref_get(&d->ep[epoch].writes);
-		this_cpu_inc(d->pcpu->writes);
-	}
+	/* Held and counted like a write to main: an evacuation copies the spare. */
+	else if (!dmr_write_counted(d, bio, io))
+		return DM_MAPIO_SUBMITTED;
 	this_cpu_inc(d->pcpu->spare_ios);
 	io->where = DMR_TO_SPARE;
 	bio_set_dev(bio, d->spare_dev->bdev);
