@@ -6,39 +6,14 @@
 #include <cerrno>
 
 #include "remap/error.hpp"
+#include "remap/unique_fd.hpp"
 
 namespace remap {
-
-namespace {
-
-class Fd {
-public:
-	explicit Fd(int fd) : fd_(fd) {}
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	int get() const { return fd_; }
-	int release()
-	{
-		int fd = fd_;
-		fd_ = -1;
-		return fd;
-	}
-
-private:
-	int fd_;
-};
-
-}  // namespace
 
 void write_file_atomically(const std::string &path, const std::string &content)
 {
 	std::string tmp = path + ".tmp." + std::to_string(::getpid());
-	Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+	UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
 	if (fd.get() < 0)
 		throw_errno("cannot create " + tmp, errno);
 	std::size_t done = 0;
@@ -65,7 +40,7 @@ void write_file_atomically(const std::string &path, const std::string &content)
 	}
 	auto slash = path.rfind('/');
 	std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-	Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (dfd.get() >= 0)
 		::fsync(dfd.get());
 }

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "remap/error.hpp"
+#include "remap/unique_fd.hpp"
 
 namespace remap {
 
@@ -20,24 +21,9 @@ struct ProbeFree {
 };
 using Probe = std::unique_ptr<std::remove_pointer_t<blkid_probe>, ProbeFree>;
 
-class Fd {
-public:
-	explicit Fd(int fd) : fd_(fd) {}
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	int get() const { return fd_; }
-
-private:
-	int fd_;
-};
 
 // A probe of every superblock and partition table, by magic only (as wipefs).
-Probe open_probe(const Fd &fd, const std::string &path)
+Probe open_probe(const UniqueFd &fd, const std::string &path)
 {
 	Probe pr(blkid_new_probe());
 	if (!pr || blkid_probe_set_device(pr.get(), fd.get(), 0, 0) != 0)
@@ -62,7 +48,7 @@ std::string found_type(blkid_probe pr)
 
 std::vector<std::string> probe_all(const std::string &path, bool wipe)
 {
-	Fd fd(::open(path.c_str(), (wipe ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+	UniqueFd fd(::open(path.c_str(), (wipe ? O_RDWR : O_RDONLY) | O_CLOEXEC));
 	if (fd.get() < 0)
 		throw Error("cannot open " + path + ": " + errno_text(errno));
 	auto pr = open_probe(fd, path);
