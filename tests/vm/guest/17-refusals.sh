@@ -52,7 +52,7 @@ refuse "0 $msz remap-v4 $main $spare 1 bogus" "Unknown feature" "$main" "$spare"
 refuse "0 $msz remap-v4 $main $spare 2 read_retries 11" "read_retries must be 0-10" "$main" "$spare"
 refuse "0 $msz remap-v4 $main $spare 2 read_retries x" "read_retries must be 0-10" "$main" "$spare"
 refuse "0 $msz remap-v4 $main $spare 1 read_retries" "read_retries needs a value" "$main" "$spare"
-refuse "0 $msz remap-v4 $main $spare 5 a b c d e" "Invalid number of feature arguments" "$main" "$spare"
+refuse "0 $msz remap-v4 $main $spare 10 a b c d e f g h i j" "Invalid number of feature arguments" "$main" "$spare"
 refuse "0 $msz remap-v4 $main $spare 1 no_auto_remap extra" "Too many arguments" "$main" "$spare"
 zero=$(dd if=/dev/zero bs=1M count=6 status=none | md5sum | cut -d' ' -f1)
 check "spare still blank after all refusals" test "$(md5_of "$spare")" = "$zero"
