@@ -6,7 +6,10 @@
 # become loop-backed dm-linear devices, remap-v4 must activate on them and
 # read every stamped block exactly as the offline check resolved it through
 # the metadata (offline.txt), and after removal all 5 metadata copies must
-# be valid (activation repairs stale ones).
+# be valid (activation repairs stale ones).  A state whose metadata has an
+# evacuation (evac.txt) is activated with its new disk (new_offset,
+# new_sectors, evac_uuid of CR_INFO), as the kernel requires; its pending
+# blocks below the cursor must fail to read.
 . "$(dirname "$0")/../guest/remap-lib.sh"
 sw=${CR_SW:?}
 info=${CR_INFO:?}
@@ -14,6 +17,7 @@ out=${DMR_OUT:?needs --out}
 kv() { tr ' ' '\n' <"$info" | sed -n "s/^$1=//p"; }
 mo=$(kv main_offset) ms=$(kv main_sectors) so=$(kv spare_offset) ss=$(kv spare_sectors)
 blocks=$(kv blocks)
+no=$(kv new_offset) ns=$(kv new_sectors) evac_uuid=$(kv evac_uuid)
 load_remap
 modprobe loop 2>/dev/null || true
 n=0
@@ -23,7 +27,12 @@ for d in "$out"/sample/*/; do
     loop=$(losetup --find --show /tmp/state.img) || die "losetup of state $id failed"
     main=$(dm_create ca-main "0 $ms linear $loop $mo")
     spare=$(dm_create ca-spare "0 $ss linear $loop $so")
-    if dev=$(mk_remap ca-r0 "$main" "$spare"); then
+    feats=()
+    if [[ -f $d/evac.txt ]]; then
+        new=$(dm_create ca-new "0 $ns linear $loop $no")
+        feats=(evacuate "$new" "$evac_uuid")
+    fi
+    if dev=$(mk_remap ca-r0 "$main" "$spare" "${feats[@]}"); then
         "$sw" check "$dev" --blocks "$blocks" >/tmp/online.txt || fail "state $id: stampwrite check failed"
         if cmp -s /tmp/online.txt "$d/offline.txt"; then
             pass "state $id ($(cat "$d/state.txt")): remap-v4 reads what the offline check resolved"
@@ -41,6 +50,7 @@ for d in "$out"/sample/*/; do
     fi
     dm_remove ca-spare
     dm_remove ca-main
+    [[ -f $d/evac.txt ]] && dm_remove ca-new
     losetup -d "$loop"
     n=$((n + 1))
 done

@@ -40,7 +40,7 @@ sw=${CR_SW:?}
 mkremaps=${CR_MKREMAPS:?}
 count=${CR_COUNT:-300}
 out=${DMR_OUT:?needs --out}
-MAIN=16384              # 8 MiB main; stamped: 4 KiB blocks 0..261 (sectors 0..2095)
+MAIN=16384              # 8 MiB main; stamped: 4 KiB blocks 0..262 (sectors 0..2103)
 SPARE=$((9216 + 2048))  # metadata area + the minimum 2048 data blocks of 512 bytes
 PRELOAD=1960            # preloaded remaps (every 2nd main block from 12288): 88 spare blocks left
 TB=256                  # a write error that is gone when the worker retries
@@ -49,6 +49,7 @@ PB2=258                 # the same, rewritten on main with no_auto_remap
 SB=259                  # the slow block the scanner moves
 CB=260                  # a second write lands while the first one's remap is committed
 FB=261                  # its remap is staged when another commit fails: the write must fail
+EB=262                  # pending when an evacuation starts, written below its cursor
 RANGE=64                # 4 KiB blocks per writer: writers 1-4 cover blocks 0..255
 logdev=/dev/vda
 mark() { dmsetup message cr-lw 0 mark "E.$1"; }
@@ -106,7 +107,7 @@ dmsetup message cr-lw 0 mark READY
 # The layout, for the replay (written now: a run that fails later is replayed too).
 {
     echo "main_offset=0 main_sectors=$MAIN spare_offset=$MAIN spare_sectors=$SPARE"
-    echo "blocks=262 pending_block=$PB slow_block=$SB preload=$PRELOAD"
+    echo "blocks=263 pending_block=$PB slow_block=$SB preload=$PRELOAD"
 } >"$out/info.txt"
 
 # --- concurrent writers, with live errors and management around them ------------
@@ -312,7 +313,55 @@ mark scanned
 dmsetup status cr-r0 | tee "$out/status.txt"
 expect_field cr-r0 mode rw
 
+# --- an evacuation to a new disk (cr-new), under the writers --------------------
+# kernel/dmr-evac.c: each 4 MiB chunk is copied (from the spare for remapped
+# blocks), the new disk flushed, the cursor committed; only then do the
+# chunk's reads and writes go to the new disk.  The whole stamped region is
+# in chunk 0: the writers' writes are held while it is copied and go to the
+# new disk after, where only its own FUA and flushes (the target's third
+# flush bio) make them durable.  EB is pending when the copy starts (not
+# copied: below the cursor its reads fail); a plain write to it goes to the
+# new disk with FUA before its mark is dropped and committed.
+make_pending $EB 3000000000 3 evacpend1.txt
+expect_field cr-r0 pending 1
+new=$(dm_create cr-new "0 $MAIN linear $lw $((MAIN + SPARE))")
+evac_uuid=$(cat /proc/sys/kernel/random/uuid)
+echo "new_offset=$((MAIN + SPARE)) new_sectors=$MAIN evac_uuid=$evac_uuid" >>"$out/info.txt"
+for n in 1 2 3 4; do wpid[n]=; done
+ewriter() { # N MODE ID: writer N's range again, newer stamps (base ID * 10^9, ID > 10)
+    local n=$1 mode=$2 id=$3
+    "$sw" write "$dev" --first $(((n - 1) * RANGE)) --blocks $RANGE --seed $((id * 104729)) \
+        --base $((id * 1000000000)) --count "$count" --cycle "$id" --sync "$mode" \
+        --mark cr-lw >"$out/writer$n.txt" 2>&1
+}
+ewriter 1 aio 11 & wpid[1]=$!
+ewriter 2 aio 12 & wpid[2]=$!
+ewriter 3 dsync 13 & wpid[3]=$!
+ewriter 4 fsync:8 14 & wpid[4]=$!
+progress 10
+# 1 MiB/s: chunk 0 at once, chunk 1 four seconds later.
+swap_table cr-r0 "$(remap_table "$mainf" "$spare" evacuate "$new" "$evac_uuid" evac_rate 1024 1024)"
+mark evac_started
+for n in 1 2 3 4; do
+    if wait "${wpid[n]}"; then pass "writer $n during the evacuation: $count writes acknowledged"; else
+        fail "writer $n failed during the evacuation: $(grep -a ERR "$out/writer$n.txt" | head -n 2)"
+    fi
+done
+for _ in $(seq 240); do grep -q "evac=copied" <(dmsetup status cr-r0) && break; sleep 0.5; done
+expect_field cr-r0 evac copied
+expect_field cr-r0 pending 1
+if dd if="$dev" of=/dev/null bs=4096 skip=$EB count=1 iflag=direct status=none 2>/dev/null; then
+    fail "a read of the pending block $EB below the cursor succeeded"
+fi
+mark evac_copied
+"$sw" write "$dev" --first $EB --blocks 1 --base 3000000001 --count 1 --cycle 3 --sync plain \
+    --mark cr-lw >"$out/evacpend2.txt" 2>&1 || fail "plain write of the pending block $EB"
+expect_field cr-r0 pending 0
+mark evac_pending_written
+ewriter 4 fsync:4 15 || fail "writer 4 after the copy: $(grep -a ERR "$out/writer4.txt" | head -n 2)"
+mark evac_written
+
 # --- tear down: removing cr-lw logs what is left and a last mark ------------------
-for d in cr-r0 cr-mainf cr-err cr-spare cr-main cr-lw; do dm_remove $d; done
+for d in cr-r0 cr-mainf cr-err cr-spare cr-main cr-new cr-lw; do dm_remove $d; done
 echo "faults=$faults" >>"$out/info.txt"
 finish
