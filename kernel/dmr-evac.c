@@ -439,8 +439,10 @@ static int dmr_evac_kcopy(struct dmr_dev *d, struct block_device *bdev, sector_t
 	init_completion(&c.done);
 	dm_kcopyd_copy(d->evac.kc, &from, 1, &to, 0, dmr_evac_copied, &c);
 	wait_for_completion(&c.done);
-	if (c.write_err)
+	if (c.write_err) {
+		atomic64_inc(&d->evac.dest_errors);
 		return -EIO;
+	}
 	return c.read_err ? -ENODATA : 0;
 }
 
