@@ -385,6 +385,13 @@ blk_status_t dmr_evac_handle(struct dmr_dev *d, struct bio *bio, struct dmr_io *
 				    io->lsector, REQ_OP_READ | (bio->bi_opf & REQ_SYNC));
 	}
 	this_cpu_inc(d->pcpu->writes);
+	/*
+	 * FUA: the mark is dropped and committed (on the spare) before the
+	 * bio completes, and nothing flushes the new disk on the way.
+	 * crash-replay: not observable (one log for the three disks, where the
+	 * commit's flush flushes the new disk too); 29-evacuate-flush-order
+	 * checks this flag.
+	 */
 	st = dmr_clone_io(d, bio, io, io->lsector, bio_sectors(bio), d->evac.dev->bdev,
 			  io->lsector, dmr_write_opf(bio, io) | (flagged ? REQ_FUA : 0));
 	if (st) {

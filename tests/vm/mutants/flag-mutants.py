@@ -15,7 +15,11 @@ strings), a variant in which that one occurrence is replaced by 0.
          the flag (ending at most REDUNDANT_REACH lines above it) says
          "crash-replay: redundant" and explains why the flag is not needed
          for crash consistency: that mutant must survive, and its being
-         caught shows the comment wrong
+         caught shows the comment wrong; "unobservable" when it says
+         "crash-replay: not observable" and names the test that guards the
+         flag instead (the replay logs main, spare and new disk in one log,
+         where a flush of one flushes all: a flag on the evacuation's new
+         disk cannot be missed there); it is expected to survive too
   apply  rewrite that occurrence in KERNEL_DIR/<file> (a copy of kernel/)
 """
 import glob
@@ -25,6 +29,7 @@ import sys
 
 TOKENS = {'REQ_FUA': 'fua', 'REQ_PREFLUSH': 'preflush'}
 REDUNDANT_TAG = 'crash-replay: redundant'
+UNOBSERVABLE_TAG = 'crash-replay: not observable'
 REDUNDANT_REACH = 6
 
 
@@ -63,14 +68,20 @@ def function_at(code, pos):
     return name
 
 
-def redundant(src, pos):
+def tagged(src, pos, tag):
     """Whether the last comment ending before pos, at most REDUNDANT_REACH
-    lines above it, carries REDUNDANT_TAG."""
+    lines above it, carries tag."""
     end = src.rfind('*/', 0, pos)
     if end < 0 or src.count('\n', end, pos) > REDUNDANT_REACH:
         return False
     start = src.rfind('/*', 0, end)
-    return REDUNDANT_TAG in ' '.join(src[start:end].replace('*', ' ').split())
+    return tag in ' '.join(src[start:end].replace('*', ' ').split())
+
+
+def expectation(src, pos):
+    if tagged(src, pos, REDUNDANT_TAG):
+        return 'redundant'
+    return 'unobservable' if tagged(src, pos, UNOBSERVABLE_TAG) else 'caught'
 
 
 def mutants(kdir):
@@ -85,7 +96,7 @@ def mutants(kdir):
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name += '.%d' % seen[name]
-            expect = 'redundant' if redundant(src, m.start()) else 'caught'
+            expect = expectation(src, m.start())
             res.append((name, os.path.basename(path), line, m.start(), m.end(), expect))
     return res
 
