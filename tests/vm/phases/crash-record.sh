@@ -30,8 +30,10 @@
 #   first one's remap, a write whose staged remap is dropped when another
 #   commit finds the spare's metadata unwritable (it must fail), a read error that leaves a pending sector (mark
 #   P.<sector>.<seq of its data>) later written (remapped), another one
-#   rewritten on main by a plain write under no_auto_remap, and a scanner
-#   pass that moves a slow block.
+#   rewritten on main by a plain write under no_auto_remap, a scanner
+#   pass that moves a slow block, and last an evacuation to a third logged
+#   disk (cr-new) under four new writers (a third of CR_COUNT each), with a
+#   pending block below the cursor written when the copy is done.
 #
 # Env: CR_COUNT (writes per writer, default 300), CR_SW (stampwrite),
 # CR_MKREMAPS, DMR_OUT (gets info.txt and the writers' output).
@@ -328,10 +330,11 @@ new=$(dm_create cr-new "0 $MAIN linear $lw $((MAIN + SPARE))")
 evac_uuid=$(cat /proc/sys/kernel/random/uuid)
 echo "new_offset=$((MAIN + SPARE)) new_sectors=$MAIN evac_uuid=$evac_uuid" >>"$out/info.txt"
 for n in 1 2 3 4; do wpid[n]=; done
+ecount=$((count / 3)) # a third of the first writers' writes: the copy adds entries enough
 ewriter() { # N MODE ID: writer N's range again, newer stamps (base ID * 10^9, ID > 10)
     local n=$1 mode=$2 id=$3
     "$sw" write "$dev" --first $(((n - 1) * RANGE)) --blocks $RANGE --seed $((id * 104729)) \
-        --base $((id * 1000000000)) --count "$count" --cycle "$id" --sync "$mode" \
+        --base $((id * 1000000000)) --count "$ecount" --cycle "$id" --sync "$mode" \
         --mark cr-lw >"$out/writer$n.txt" 2>&1
 }
 ewriter 1 aio 11 & wpid[1]=$!
@@ -343,7 +346,7 @@ progress 10
 swap_table cr-r0 "$(remap_table "$mainf" "$spare" evacuate "$new" "$evac_uuid" evac_rate 1024 1024)"
 mark evac_started
 for n in 1 2 3 4; do
-    if wait "${wpid[n]}"; then pass "writer $n during the evacuation: $count writes acknowledged"; else
+    if wait "${wpid[n]}"; then pass "writer $n during the evacuation: $ecount writes acknowledged"; else
         fail "writer $n failed during the evacuation: $(grep -a ERR "$out/writer$n.txt" | head -n 2)"
     fi
 done
