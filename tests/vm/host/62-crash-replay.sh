@@ -18,7 +18,8 @@
 # Env: KVER (required); CR_COUNT (writes per writer, default 300); CR_K
 # (random states per interval, default 2); CR_MAX (a seeded sample of that
 # many crash states is checked, 0 = all; default 200, the short form that
-# `make test` runs; `make test-long` checks all); CR_LIMIT (check at most
+# `make test` runs; `make test-long` checks all; with a sample, CR_MAX/4
+# more states come from the evacuation at the log's end); CR_LIMIT (check at most
 # that many, the latest crash points first; default 0 = no limit);
 # CR_ACTIVATE (states activated in the VM, evenly spread, default 3, and as
 # many that crashed inside a commit); CR_SEED
@@ -75,6 +76,26 @@ echo "crash-replay: log: $(wc -l <"$out/entries.txt") entries," \
 "$bin/logwrites/lw-replay" states "$out/log.img" --k "$k" --seed "$seed" --max "$max" \
     >"$out/states.txt" 2>"$out/states.err"
 cat "$out/states.err"
+# The evacuation is the log's last ~10%: a sample of CR_MAX states of the
+# whole log may hold few of its states, so CR_MAX/4 more are drawn, evenly
+# spread, from the states after its E.evac_started mark.
+if ((max > 0)); then
+    "$bin/logwrites/lw-replay" states "$out/log.img" --k "$k" --seed "$seed" >"$out/states-all.txt"
+    "$py" - "$out/entries.txt" "$out/states-all.txt" "$out/states.txt" $((max / 4)) <<'PY'
+import re, sys
+entries, all_states, states, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+start = next((int(l.split()[0]) for l in open(entries) if l.rstrip().endswith('mark=E.evac_started')), None)
+# Ids are the line numbers of a listing: the new lines get the next ones.
+have = [l.split(None, 1)[1] for l in open(states) if l.strip()]
+crash = lambda l: int(re.search(r'crash=(-?\d+)', l).group(1))
+tail = [l.split(None, 1)[1] for l in open(all_states)
+        if start is not None and crash(l) > start and l.split(None, 1)[1] not in set(have)]
+pick = [tail[i * len(tail) // n] for i in range(n)] if n and len(tail) > n else tail
+with open(states, 'a') as f:
+    f.writelines('%d %s' % (len(have) + i, l) for i, l in enumerate(pick))
+print('crash-replay: %d more states from the evacuation (of %d after its start)' % (len(pick), len(tail)))
+PY
+fi
 rc=0
 "$py" "$repo/tools/powercut/crash-check.py" --log "$out/log.img" --entries "$out/entries.txt" \
     --states "$out/states.txt" --info "$out/rec/info.txt" --bin "$bin" --work "$out/work" \

@@ -337,13 +337,16 @@ ewriter() { # N MODE ID: writer N's range again, newer stamps (base ID * 10^9, I
         --base $((id * 1000000000)) --count "$ecount" --cycle "$id" --sync "$mode" \
         --mark cr-lw >"$out/writer$n.txt" 2>&1
 }
+# 1 MiB/s: chunk 0 at once, chunk 1 four seconds later.  The writers
+# start with the copy of chunk 0 (their first writes are held until its
+# cursor is committed) and then write to the new disk, with EB pending
+# below the cursor all along (a sample of their states is checked:
+# 62-crash-replay.sh draws extra states after E.evac_started).
+swap_table cr-r0 "$(remap_table "$mainf" "$spare" evacuate "$new" "$evac_uuid" evac_rate 1024 1024)"
 ewriter 1 aio 11 & wpid[1]=$!
 ewriter 2 aio 12 & wpid[2]=$!
 ewriter 3 dsync 13 & wpid[3]=$!
 ewriter 4 fsync:8 14 & wpid[4]=$!
-progress 10
-# 1 MiB/s: chunk 0 at once, chunk 1 four seconds later.
-swap_table cr-r0 "$(remap_table "$mainf" "$spare" evacuate "$new" "$evac_uuid" evac_rate 1024 1024)"
 mark evac_started
 for n in 1 2 3 4; do
     if wait "${wpid[n]}"; then pass "writer $n during the evacuation: $ecount writes acknowledged"; else
