@@ -1,6 +1,7 @@
 // remapctl udev-claim DEV: for 58-dm-remap-v4-claim.rules (IMPORT{program}),
 // like `multipath -u`.  Prints udev properties if DEV is the main of a pair
-// in the bindings file, nothing otherwise.  Reads sysfs and the bindings
+// in the bindings file (or the disk of a linear binding, or the new disk of
+// an evacuation), nothing otherwise.  Reads sysfs and the bindings
 // file only (the rule runs before the udev database knows the device).
 #include <iostream>
 #include <memory>
@@ -37,6 +38,14 @@ int run_udev_claim(const std::string &path)
 	const remap::Binding *b = remap::find_by_main(bindings.entries, id);
 	if (!b)
 		return kExitOk;
+	// The disk of a linear binding holds NAME's file system: claimed like a
+	// main, so it is mounted only through /dev/mapper/NAME.
+	if (b->linear()) {
+		std::cout << "DM_REMAP_V4_MAIN=1\n"
+			  << "DM_REMAP_V4_MAIN_KIND=linear\n"
+			  << "DM_REMAP_V4_MAIN_NAME=" << b->name << "\n";
+		return kExitOk;
+	}
 	std::cout << "DM_REMAP_V4_MAIN=1\n"
 		  << "DM_REMAP_V4_MAIN_PAIR_UUID=" << b->pair_uuid << "\n"
 		  << "DM_REMAP_V4_MAIN_NAME=" << b->name << "\n";

@@ -19,6 +19,7 @@
 #include "remap/content_layers.hpp"
 #include "remap/dm_availability.hpp"
 #include "remap/dm_control.hpp"
+#include "remap/linear_maps.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/number_parse.hpp"
 #include "remap/pairing.hpp"
@@ -268,14 +269,48 @@ int run_create(const CreateOptions &o)
 	return kExitOk;
 }
 
+// NAME is the linear map its linear binding describes (one linear target
+// from sector 0 of the bound disk, the recorded length).
+bool is_bound_linear_map(const std::string &name)
+{
+	std::vector<remap::Binding> entries;
+	try {
+		entries = remap::load_bindings(remap::bindings_path()).entries;
+	} catch (const remap::Error &) {
+		return false;
+	}
+	const remap::Binding *b = remap::find_by_name(entries, name);
+	if (!b || !b->linear())
+		return false;
+	auto s = remap::dm_name_state(remap::dm::table(name));
+	if (!s.single_linear || s.offset != 0 || s.length != b->sectors)
+		return false;
+	auto udev = remap::make_udev();
+	auto disk = remap::block_device_by_devt(udev.get(), s.devt);
+	return disk && remap::main_claim_id_at(udev.get(), disk->devnode) == b->main_id;
+}
+
 int run_remove(const std::string &name, bool json)
 {
-	remap::read_remap_device(name);  // refuses names that are not remap-v4
+	// A remap-v4 device, or the linear map of a linear binding (remapctl
+	// evacuate without --spare): the binding stays, like a pair's.
+	bool linear = false;
+	try {
+		remap::read_remap_device(name);
+	} catch (const remap::Error &) {
+		if (!remap::dm::info(name) || !is_bound_linear_map(name))
+			throw;  // refuses names that are neither
+		linear = true;
+	}
 	remap::dm::remove(name);
 	if (json) {
 		auto j = remap::json_out::document("remove");
 		j["name"] = name;
+		j["kind"] = linear ? "linear" : "pair";
 		print_json(j);
+	} else if (linear) {
+		std::cout << "removed " << name << " (a linear map; its binding stays: remapd creates it again "
+			  << "at the next boot or rescan, remapctl release " << name << " drops the binding)\n";
 	} else {
 		std::cout << "removed " << name << "\n";
 	}
@@ -309,7 +344,8 @@ void register_create_commands(CLI::App &app, Registry &reg)
 
 	auto name = std::make_shared<std::string>();
 	auto json = std::make_shared<bool>(false);
-	auto *remove = app.add_subcommand("remove", "Remove the remap-v4 device NAME (data stays on the devices)");
+	auto *remove = app.add_subcommand(
+		"remove", "Remove the remap-v4 device NAME, or a bound linear map NAME (data stays on the devices)");
 	remove->add_option("NAME", *name, "Device-mapper name")->required();
 	remove->add_flag("--json", *json, "JSON output");
 	remove->callback([&reg, name, json] { reg.action = [name, json, &reg] { return run_remove(*name, *json || reg.globals.json); }; });

@@ -20,6 +20,8 @@
 #include "remap/drive_health.hpp"
 #include "remap/health_verdict.hpp"
 #include "remap/json_output.hpp"
+#include "remap/linear_maps.hpp"
+#include "remap/main_claim.hpp"
 #include "remap/number_parse.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/scan_progress.hpp"
@@ -77,6 +79,79 @@ std::string drive_text(const std::optional<remap::DriveState> &st)
 	return out + ")";
 }
 
+// A linear binding (remapctl evacuate without --spare) as list and status
+// show it: its device NAME is the bound map ("active"), does not exist
+// ("not_assembled": the disk is missing, or remapd has not run yet), or is
+// something else ("other": remapd refuses to create NAME then).
+struct LinearView {
+	remap::Binding binding;
+	std::string state = "not_assembled";
+	std::string devt, dm_uuid;     // NAME's, when it exists
+	std::string disk_devt, disk;  // the disk, when NAME maps it
+};
+
+// The linear bindings (NAME's only if NAME is given), with their state.
+// A bindings file that cannot be read shows none; bad lines are warned about.
+std::vector<LinearView> linear_views(struct udev *udev, const std::string &name)
+{
+	remap::BindingsParse b;
+	try {
+		b = remap::load_bindings(remap::bindings_path());
+	} catch (const remap::Error &e) {
+		spdlog::debug("{}", e.what());
+		return {};
+	}
+	std::vector<LinearView> out;
+	for (const auto &e : b.entries) {
+		if (!e.linear() || (!name.empty() && e.name != name))
+			continue;
+		LinearView v;
+		v.binding = e;
+		try {
+			if (auto info = remap::dm::info(e.name)) {
+				v.state = "other";
+				v.devt = std::to_string(info->major) + ":" + std::to_string(info->minor);
+				v.dm_uuid = info->uuid;
+				auto s = remap::dm_name_state(remap::dm::table(e.name));
+				auto disk = s.single_linear ? remap::block_device_by_devt(udev, s.devt) : std::nullopt;
+				if (disk && s.offset == 0 && s.length == e.sectors &&
+				    remap::main_claim_id_at(udev, disk->devnode) == e.main_id) {
+					v.state = "active";
+					v.disk_devt = s.devt;
+					v.disk = disk->devnode;
+				}
+			}
+		} catch (const remap::Error &x) {
+			spdlog::debug("{}: {}", e.name, x.what());
+		}
+		out.push_back(std::move(v));
+	}
+	if (!out.empty())
+		for (const auto &p : b.problems)
+			spdlog::warn("{}", p);
+	return out;
+}
+
+json linear_json(const LinearView &v)
+{
+	json j = {{"name", v.binding.name}, {"kind", "linear"}, {"state", v.state}, {"disk_id", v.binding.main_id}};
+	remap::json_out::put_counter(j, "sectors", v.binding.sectors);
+	j["devt"] = v.devt.empty() ? json(nullptr) : json(v.devt);
+	j["dm_uuid"] = v.devt.empty() ? json(nullptr) : json(v.dm_uuid);
+	j["disk"] = v.disk.empty() ? json(nullptr) : json({{"devt", v.disk_devt}, {"path", v.disk}});
+	return j;
+}
+
+// The second table of list and status: one row per linear binding.
+std::string linear_table(const std::vector<LinearView> &views)
+{
+	Table t({"LINEAR", "DISK", "SECTORS", "STATE", "DISK_ID"});
+	for (const auto &v : views)
+		t.add({v.binding.name, or_dash(v.disk), std::to_string(v.binding.sectors), v.state,
+		       v.binding.main_id});
+	return t.render();
+}
+
 int run_list(bool as_json)
 {
 	auto udev = remap::make_udev();
@@ -86,6 +161,9 @@ int run_list(bool as_json)
 		j["devices"] = json::array();
 		for (const auto &d : devices)
 			j["devices"].push_back(remap::json_out::device(d, device_paths(udev.get(), d)));
+		j["linear"] = json::array();
+		for (const auto &v : linear_views(udev.get(), ""))
+			j["linear"].push_back(linear_json(v));
 		print_json(j);
 		return kExitOk;
 	}
@@ -96,6 +174,8 @@ int run_list(bool as_json)
 		       d.status.mode, std::to_string(d.status.health), d.status.uuid});
 	}
 	std::cout << t.render();
+	if (auto lin = linear_views(udev.get(), ""); !lin.empty())
+		std::cout << "\n" << linear_table(lin);
 	return kExitOk;
 }
 
@@ -110,6 +190,43 @@ int run_status(const StatusOptions &o)
 	if (o.extents && o.name.empty())
 		throw UsageError("--extents needs a device NAME");
 	auto udev = remap::make_udev();
+	// status NAME of a linear binding (remapctl evacuate without --spare)
+	// whose NAME is not a remap-v4 device: the binding and its state.
+	std::vector<LinearView> linear;
+	if (!o.name.empty()) {
+		linear = linear_views(udev.get(), o.name);
+		bool remap_v4 = false;
+		try {
+			auto st = remap::dm::status(o.name);
+			remap_v4 = st.size() == 1 && st[0].type == remap::kTargetName;
+		} catch (const remap::Error &) {
+		}
+		if (!linear.empty() && !remap_v4) {
+			if (o.extents)
+				throw UsageError("--extents: " + o.name + " is a linear map, it has no extents");
+			const auto &v = linear.front();
+			if (o.json) {
+				auto j = remap::json_out::document("status");
+				j["devices"] = json::array();
+				j["linear"] = json::array({linear_json(v)});
+				print_json(j);
+			} else {
+				std::cout << render_fields({
+					{"name", v.binding.name},
+					{"kind", "linear"},
+					{"state", v.state},
+					{"disk", v.disk.empty() ? "-" : v.disk + " (" + v.disk_devt + ")"},
+					{"disk_id", v.binding.main_id},
+					{"sectors", std::to_string(v.binding.sectors)},
+					{"dm_uuid", or_dash(v.dm_uuid)},
+				});
+			}
+			return kExitOk;
+		}
+		linear.clear();
+	} else {
+		linear = linear_views(udev.get(), "");
+	}
 	auto devices = selected(o.name);
 	if (o.json) {
 		auto j = remap::json_out::document("status");
@@ -123,6 +240,9 @@ int run_status(const StatusOptions &o)
 				dj["extents"] = remap::json_out::extents(remap::read_extents(d.name));
 			j["devices"].push_back(dj);
 		}
+		j["linear"] = json::array();
+		for (const auto &v : linear)
+			j["linear"].push_back(linear_json(v));
 		print_json(j);
 		return kExitOk;
 	}
@@ -173,6 +293,8 @@ int run_status(const StatusOptions &o)
 		       std::to_string(s.read_errors), std::to_string(s.write_errors)});
 	}
 	std::cout << t.render();
+	if (!linear.empty())
+		std::cout << "\n" << linear_table(linear);
 	return kExitOk;
 }
 
@@ -367,7 +489,7 @@ std::vector<remap::AbsentPair> absent_bound_pairs(const std::vector<remap::Remap
 	for (const auto &d : active)
 		active_uuids.insert(d.status.uuid);
 	bool inactive = std::any_of(b.entries.begin(), b.entries.end(), [&](const remap::Binding &e) {
-		return !active_uuids.count(e.pair_uuid) && (name.empty() || e.name == name);
+		return !e.linear() && !active_uuids.count(e.pair_uuid) && (name.empty() || e.name == name);
 	});
 	if (!inactive)
 		return {};

@@ -15,7 +15,10 @@
 // evacuations file name the new layout, the old spare's metadata is erased,
 // and the new table is resumed.  Until the bindings change, a reboot
 // assembles the old pair with its evacuation (everything read from the new
-// disk); after it, the new layout.  Blocks that were not copied (pending or
+// disk); after it, the new layout: the new pair, or the linear binding
+// "<new disk's claim id> linear NAME <sectors>" (bindings.hpp), from which
+// remapd creates NAME over the new disk at the next boot (linear_maps.hpp).
+// Blocks that were not copied (pending or
 // unreadable) are never turned into data: without --spare the switch is
 // refused while there are any; with --spare they are unreadable blocks of
 // the new pair, so reads of them keep failing until they are written.
@@ -348,9 +351,13 @@ SwitchResult switch_over(struct udev *udev, const remap::RemapDevice &d,
 		}
 		std::string dest_claim = remap::main_claim_id_at(udev, o.to);
 		remap::update_bindings(bindings_file, [&](std::vector<remap::Binding> &entries) {
-			std::erase_if(entries, [&](const remap::Binding &b) { return b.pair_uuid == d.status.uuid; });
+			std::erase_if(entries, [&](const remap::Binding &b) {
+				return !b.linear() && b.pair_uuid == d.status.uuid;
+			});
 			if (nspare)
 				remap::bind_pair(entries, {dest_claim, new_uuid, d.name});
+			else  // NAME is recreated over the new disk at the next boot
+				remap::bind_pair(entries, remap::linear_binding(dest_claim, d.name, d.sectors));
 			return true;
 		});
 		remap::update_evacuations(remap::evacuations_path(), [&](std::vector<remap::Evacuation> &entries) {

@@ -193,8 +193,71 @@ Outcome release(const remap::RemapDevice &d, const remap::json_out::DevicePaths 
 	return out;
 }
 
+// The linear binding named NAME when NAME is not a live remap-v4 device.
+std::optional<remap::Binding> linear_binding_named(const std::string &name)
+{
+	if (auto info = remap::dm::info(name)) {
+		auto st = remap::dm::status(name);
+		if (st.size() == 1 && st[0].type == remap::kTargetName)
+			return std::nullopt;
+	}
+	auto b = remap::load_bindings(remap::bindings_path());
+	const remap::Binding *e = remap::find_by_name(b.entries, name);
+	if (e && e->linear())
+		return *e;
+	return std::nullopt;
+}
+
+// release NAME of a linear binding (remapctl evacuate without --spare):
+// drop the binding, so remapd no longer creates NAME and the disk is no
+// longer claimed.  NAME itself, if it exists, stays as it is.
+int release_linear(const ReleaseOptions &o, const remap::Binding &b)
+{
+	const std::string file = remap::bindings_path();
+	remap::update_bindings(file, [&](std::vector<remap::Binding> &entries) {
+		return std::erase_if(entries, [&](const remap::Binding &e) {
+			       return e.linear() && e.name == b.name && e.main_id == b.main_id;
+		       }) > 0;
+	});
+	// The udev rule no longer claims the disk: let it see that.
+	auto udev = remap::make_udev();
+	std::string disk;
+	for (const auto &dev : remap::enumerate_block_devices(udev.get())) {
+		try {
+			if (remap::main_claim_id_at(udev.get(), dev.devnode) == b.main_id) {
+				disk = dev.devnode;
+				remap::request_change_uevent(dev);
+				break;
+			}
+		} catch (const remap::Error &) {
+			// a device that vanished is not it
+		}
+	}
+	const bool active = remap::dm::info(o.name).has_value();
+	if (o.json) {
+		auto j = remap::json_out::document("release");
+		j["name"] = o.name;
+		j["kind"] = "linear";
+		j["disk_id"] = b.main_id;
+		j["disk"] = disk.empty() ? remap::json_out::json(nullptr) : remap::json_out::json(disk);
+		j["device_exists"] = active;
+		print_json(j);
+	} else {
+		std::cout << "released " << o.name << ": its binding as the linear map of disk " << b.main_id
+			  << (disk.empty() ? std::string(" (not attached)") : " (" + disk + ")")
+			  << " is dropped from " << file << "; remapd no longer creates " << o.name
+			  << " and the disk is no longer claimed"
+			  << (active ? "; " + o.name + " itself stays until removed (dmsetup remove " + o.name + ")"
+				     : std::string())
+			  << "\n";
+	}
+	return kExitOk;
+}
+
 int run_release(const ReleaseOptions &o)
 {
+	if (auto lin = linear_binding_named(o.name))
+		return release_linear(o, *lin);
 	auto d = remap::read_remap_device(o.name);
 	auto udev = remap::make_udev();
 	auto paths = device_paths(udev.get(), d);
@@ -226,7 +289,9 @@ void register_release_command(CLI::App &app, Registry &reg)
 {
 	auto o = std::make_shared<ReleaseOptions>();
 	auto *cmd = app.add_subcommand(
-		"release", "Retire the pair NAME: write its remapped blocks back to main, then map main directly");
+		"release",
+		"Retire the pair NAME: write its remapped blocks back to main, then map main directly "
+		"(a linear binding NAME: drop the binding)");
 	cmd->add_option("NAME", o->name, "Device-mapper name of the remap-v4 device")->required();
 	cmd->add_flag("--json", o->json, "JSON output");
 	cmd->callback([&reg, o] {

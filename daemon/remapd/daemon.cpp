@@ -290,6 +290,7 @@ bool Daemon::rescan()
 	}
 	for (auto it = reported_.begin(); it != reported_.end();)
 		it = present.count(it->first) ? std::next(it) : reported_.erase(it);
+	clean &= handle_linear(report.linear, allowed);
 	std::set<std::string> missing;
 	for (const auto &m : report.missing_spares) {
 		missing.insert(m.pair_uuid);
@@ -334,6 +335,77 @@ bool Daemon::rescan()
 	for (auto it = main_missing_reported_.begin(); it != main_missing_reported_.end();)
 		it = mains_missing.count(*it) ? std::next(it) : main_missing_reported_.erase(it);
 	absent_ = remap::absent_pairs(report);
+	return clean;
+}
+
+bool Daemon::handle_linear(const std::vector<remap::LinearDecision> &decisions, bool allowed)
+{
+	bool clean = true;
+	std::set<std::string> present;
+	for (const auto &d : decisions) {
+		const std::string &name = d.binding.name;
+		present.insert(name);
+		std::string key = std::string(remap::linear_outcome_name(d.outcome)) + " " + d.message;
+		bool changed = linear_reported_[name] != key;
+		linear_reported_[name] = key;
+		std::map<std::string, std::string> env = {{"REMAPD_KIND", "linear"},
+							  {"REMAPD_MAIN", d.disk_path},
+							  {"REMAPD_MAIN_ID", d.binding.main_id}};
+		switch (d.outcome) {
+		case remap::LinearOutcome::match: {
+			if (!allowed) {
+				if (changed)
+					spdlog::info("{}: disk {} ready; not creating the linear map (auto_assemble off or "
+						     "auto_discovery=0)",
+						     name, d.disk_path);
+				break;
+			}
+			auto a = remap::assemble_linear(d);
+			if (a.ok) {
+				counters_.assembled++;
+				linear_reported_[name] = "assembled";
+				std::string msg = "created " + name + " as the linear map of disk " + a.disk + " (" +
+						  std::to_string(d.binding.sectors) + " sectors; linear binding in " +
+						  remap::bindings_path() + ")";
+				spdlog::info("{}", msg);
+				notify("assembled", name, msg, env, false);
+			} else {
+				counters_.assembly_failures++;
+				clean = false;
+				if (changed) {
+					spdlog::error("creating {} (linear map of disk {}) failed: {}", name, d.disk_path,
+						      a.error);
+					notify("assembly_failed", name, a.error, env);
+				}
+			}
+			break;
+		}
+		case remap::LinearOutcome::size_mismatch:
+		case remap::LinearOutcome::ambiguous_disk:
+		case remap::LinearOutcome::in_use:
+		case remap::LinearOutcome::name_taken:
+			clean = false;  // like a pair's refusal: not an assembly failure
+			if (changed) {
+				spdlog::error("{}", d.message);
+				notify("assembly_failed", name, d.message, env);
+			}
+			break;
+		case remap::LinearOutcome::disk_missing:
+			// At boot the disk may come later (hotplug creates NAME then);
+			// said once per absence, like a pair's main_missing.
+			if (changed) {
+				spdlog::warn("{}", d.message);
+				env["REMAPD_MAIN_STATE"] = "missing";
+				notify("main_missing", name, d.message, env);
+			}
+			break;
+		case remap::LinearOutcome::already_active:
+			if (changed)
+				spdlog::debug("{}", d.message);
+			break;
+		}
+	}
+	std::erase_if(linear_reported_, [&](const auto &kv) { return !present.count(kv.first); });
 	return clean;
 }
 

@@ -15,6 +15,7 @@
 #include "remap/alert_policy.hpp"
 #include "remap/config.hpp"
 #include "remap/health_verdict.hpp"
+#include "remap/linear_maps.hpp"
 #include "remap/metrics.hpp"
 #include "remap/remap_device.hpp"
 #include "remap/udev_handles.hpp"
@@ -51,6 +52,10 @@ private:
 	bool assembly_allowed() const;
 	// Discovery (+ assembly if allowed); returns false if something was refused or failed.
 	bool rescan();
+	// The linear bindings' decisions: creates NAME over its disk when
+	// allowed, logs and notifies refusals once; false if one was refused
+	// or failed.
+	bool handle_linear(const std::vector<remap::LinearDecision> &decisions, bool allowed);
 	// Active remap-v4 devices made without remapctl (a bare dmsetup): record
 	// the main's identity on the spare and bind the pair (adoption.hpp).
 	void adopt_unbound(const std::vector<remap::RemapDevice> &active);
@@ -92,6 +97,8 @@ private:
 	// Pair uuids reported as main_missing, likewise until the main (or the
 	// pair's dm device) is back.
 	std::set<std::string> main_missing_reported_;
+	// Linear binding name -> what was last reported for it (linear_maps.hpp).
+	std::map<std::string, std::string> linear_reported_;
 	// Bound pairs not assembled because their main or spare is not
 	// attached, as the last rescan found them: for STATUS= and the metrics.
 	std::vector<remap::AbsentPair> absent_;

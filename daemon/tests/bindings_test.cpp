@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "remap/bindings.hpp"
@@ -132,6 +134,144 @@ TEST(Bindings, BindAppendsRenamesAndRefusesClashes)
 	EXPECT_EQ(e.size(), 2u);
 }
 
+// The linear form "<disk id> linear <name> <sectors>" (remapctl evacuate
+// without --spare) next to pair lines: parsed, rendered and parsed back.
+TEST(Bindings, LinearLinesParseAndRenderBack)
+{
+	auto r = parse_bindings("wwn:0x5000:100:512 " + kU1 + " data0\n"
+				"  loop:/img/new.img:163840:512\tlinear  r0 131072\n"
+				"size:2:512 " + kU2 + " data1\n",
+				"b");
+	ASSERT_TRUE(r.problems.empty()) << r.problems.front();
+	ASSERT_EQ(r.entries.size(), 3u);
+	EXPECT_FALSE(r.entries[0].linear());
+	EXPECT_EQ(r.entries[1], linear_binding("loop:/img/new.img:163840:512", "r0", 131072));
+	EXPECT_TRUE(r.entries[1].linear());
+	EXPECT_EQ(r.entries[1].pair_uuid, "");
+	EXPECT_EQ(r.entries[1].sectors, 131072u);
+	EXPECT_EQ(r.entries[2], (Binding{"size:2:512", kU2, "data1"}));
+
+	std::string text = render_bindings(r.entries);
+	EXPECT_NE(text.find("\nloop:/img/new.img:163840:512 linear r0 131072\n"), std::string::npos) << text;
+	auto again = parse_bindings(text, "again");
+	EXPECT_TRUE(again.problems.empty());
+	EXPECT_EQ(again.entries, r.entries);
+
+	// Lookups: by name and by claim id find it, by pair uuid never.
+	ASSERT_NE(find_by_name(r.entries, "r0"), nullptr);
+	EXPECT_TRUE(find_by_name(r.entries, "r0")->linear());
+	EXPECT_EQ(find_by_main(r.entries, "loop:/img/new.img:163840:512"), &r.entries[1]);
+	EXPECT_EQ(find_by_uuid(r.entries, ""), nullptr);
+	EXPECT_EQ(find_by_uuid(r.entries, kU2), &r.entries[2]);
+	EXPECT_EQ(describe_binding(r.entries[1]), "the linear map of disk loop:/img/new.img:163840:512");
+	EXPECT_EQ(describe_binding(r.entries[0]), "pair " + kU1 + " (main wwn:0x5000:100:512)");
+
+	// The largest length a dm table takes (2^63 - 1 sectors).
+	auto big = parse_bindings("size:9:512 linear big 9223372036854775807\n", "b");
+	ASSERT_TRUE(big.problems.empty()) << big.problems.front();
+	EXPECT_EQ(big.entries[0].sectors, 9223372036854775807ull);
+}
+
+TEST(Bindings, BadLinearLinesAreReportedAndSkipped)
+{
+	std::string text = "size:1:512 " + kU1 + " a\n"               // 1 ok (pair)
+			   "size:2:512 linear b\n"                     // 2 no length
+			   "size:3:512 linear c 100 extra\n"           // 3 five fields
+			   "size:4:512 linear d 0\n"                   // 4 zero length
+			   "size:5:512 linear e -5\n"                  // 5 sign
+			   "size:6:512 linear f +5\n"                  // 6 sign
+			   "size:7:512 linear g 12x\n"                 // 7 not a number
+			   "size:8:512 linear h 9223372036854775808\n" // 8 2^63
+			   "size:9:512 linear i 99999999999999999999\n" // 9 overflow
+			   "size:10:512 linear a 100\n"                // 10 name of the pair
+			   "size:1:512 linear k 100\n"                 // 11 the pair's main
+			   "size:12:512 linear l/m 100\n"              // 12 bad name
+			   + std::string(64, 'w') + " linear n 100\n"  // 13 disk id too long
+			   "size:14:512 LINEAR o 100\n"                // 14 the keyword is lower case
+			   "size:15:512 linear ok 100\n"               // 15 ok (linear)
+			   "size:15:512 " + kU2 + " p\n"               // 16 its disk as a pair's main
+			   "size:17:512 " + kU3 + " ok\n";             // 17 its name for a pair
+	auto r = parse_bindings(text, "/etc/dm-remap/bindings");
+	ASSERT_EQ(r.entries.size(), 2u);
+	EXPECT_EQ(r.entries[0].name, "a");
+	EXPECT_EQ(r.entries[1], linear_binding("size:15:512", "ok", 100));
+	const char *want[] = {
+		":2: expected '<disk id> linear <name> <sectors>', found 3 field(s)",
+		":3: expected '<disk id> linear <name> <sectors>', found 5 field(s)",
+		":4: invalid length '0' of a linear binding",
+		":5: invalid length '-5'",
+		":6: invalid length '+5'",
+		":7: invalid length '12x'",
+		":8: invalid length '9223372036854775808'",
+		":9: invalid length '99999999999999999999'",
+		":10: name a is already bound on an earlier line",
+		":11: disk size:1:512 is already bound on an earlier line",
+		":12: invalid device name 'l/m'",
+		":13: invalid disk id",
+		":14: expected '<main id> <pair uuid> <name>' or '<disk id> linear <name> <sectors>', found 4 field(s)",
+		":16: main size:15:512 is already bound on an earlier line",
+		":17: name ok is already bound on an earlier line",
+	};
+	ASSERT_EQ(r.problems.size(), std::size(want)) << r.problems.front();
+	for (std::size_t i = 0; i < std::size(want); i++)
+		EXPECT_NE(r.problems[i].find(std::string("/etc/dm-remap/bindings") + want[i]), std::string::npos)
+			<< r.problems[i];
+}
+
+TEST(Bindings, BindLinearReplacesAndClashes)
+{
+	std::vector<Binding> e;
+	EXPECT_TRUE(bind_pair(e, {"size:1:512", kU1, "data0"}));
+	EXPECT_TRUE(bind_pair(e, linear_binding("size:2:512", "r0", 100)));
+	EXPECT_FALSE(bind_pair(e, linear_binding("size:2:512", "r0", 100)));  // no change
+	ASSERT_EQ(e.size(), 2u);
+
+	// Renamed, or given another length: the same disk's line is replaced.
+	EXPECT_TRUE(bind_pair(e, linear_binding("size:2:512", "r1", 90)));
+	ASSERT_EQ(e.size(), 2u);
+	EXPECT_EQ(e[1], linear_binding("size:2:512", "r1", 90));
+
+	// A name bound to a pair, or a pair's name bound to a linear map: refused.
+	auto before = e;
+	try {
+		bind_pair(e, linear_binding("size:3:512", "data0", 100));
+		ADD_FAILURE() << "name clash not refused";
+	} catch (const NameClashError &x) {
+		EXPECT_NE(std::string(x.what()).find("name data0 is already bound to pair " + kU1), std::string::npos)
+			<< x.what();
+	}
+	try {
+		bind_pair(e, {"size:3:512", kU2, "r1"});
+		ADD_FAILURE() << "name clash not refused";
+	} catch (const NameClashError &x) {
+		EXPECT_EQ(std::string(x.what()), "name r1 is already bound to the linear map of disk size:2:512");
+	}
+	EXPECT_EQ(e, before);
+
+	// The pair's main becomes a linear map (and back: paired anew).
+	EXPECT_TRUE(bind_pair(e, linear_binding("size:1:512", "data0", 100)));
+	ASSERT_EQ(e.size(), 2u);
+	EXPECT_EQ(e[0], linear_binding("size:1:512", "data0", 100));
+	EXPECT_TRUE(bind_pair(e, {"size:1:512", kU3, "data0"}));
+	EXPECT_EQ(e[0], (Binding{"size:1:512", kU3, "data0"}));
+	ASSERT_EQ(e.size(), 2u);
+
+	// Two linear bindings never share a pair uuid's key (both are "").
+	EXPECT_TRUE(bind_pair(e, linear_binding("size:4:512", "r4", 100)));
+	EXPECT_EQ(e.size(), 3u);
+
+	// Invalid linear bindings are refused.
+	EXPECT_THROW(bind_pair(e, linear_binding("size:5:512", "r5", 0)), Error);
+	Binding with_uuid = linear_binding("size:5:512", "r5", 100);
+	with_uuid.pair_uuid = kU2;
+	EXPECT_THROW(bind_pair(e, with_uuid), Error);
+	Binding pair_with_length{"size:5:512", kU2, "r5"};
+	pair_with_length.sectors = 5;
+	EXPECT_THROW(bind_pair(e, pair_with_length), Error);
+	EXPECT_THROW(bind_pair(e, linear_binding("size:5:512", "a/b", 100)), Error);
+	EXPECT_EQ(e.size(), 3u);
+}
+
 TEST(BindingsFile, MissingFileIsEmpty)
 {
 	TempDir d;
@@ -178,6 +318,26 @@ TEST(BindingsFile, ClashOrBadLineChangesNothing)
 		EXPECT_NE(std::string(x.what()).find(path + ":4: expected"), std::string::npos) << x.what();
 	}
 	EXPECT_EQ(read_all(path), before);
+}
+
+// evacuate's switch without --spare: the pair's line replaced by the
+// linear one in one locked, atomic rewrite; read back from the file.
+TEST(BindingsFile, PairReplacedByLinearBinding)
+{
+	TempDir d;
+	std::string path = d.path() + "/bindings";
+	update_bindings(path, [](std::vector<Binding> &e) {
+		return bind_pair(e, {"size:1:512", kU1, "r0"}) | bind_pair(e, {"size:2:512", kU2, "data1"});
+	});
+	EXPECT_TRUE(update_bindings(path, [](std::vector<Binding> &e) {
+		std::erase_if(e, [](const Binding &b) { return !b.linear() && b.pair_uuid == kU1; });
+		return bind_pair(e, linear_binding("loop:/new.img:163840:512", "r0", 131072));
+	}));
+	auto r = load_bindings(path);
+	EXPECT_TRUE(r.problems.empty());
+	EXPECT_EQ(r.entries, (std::vector<Binding>{{"size:2:512", kU2, "data1"},
+						   linear_binding("loop:/new.img:163840:512", "r0", 131072)}));
+	EXPECT_NE(read_all(path).find("\nloop:/new.img:163840:512 linear r0 131072\n"), std::string::npos);
 }
 
 TEST(BindingsFile, PathFromEnvironment)

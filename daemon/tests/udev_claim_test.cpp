@@ -88,3 +88,22 @@ TEST(UdevClaim, ListedMainGetsPropertiesOthersNothing)
 	EXPECT_NE(r.err.find(b + ":1: expected"), std::string::npos) << r.err;
 	EXPECT_NE(r.err.find("(line ignored)"), std::string::npos) << r.err;
 }
+
+// The disk of a linear binding (remapctl evacuate without --spare) is
+// claimed like a main, with its kind and no pair uuid.
+TEST(UdevClaim, LinearBindingsDiskIsClaimed)
+{
+	std::string dev = any_block_device();
+	if (dev.empty())
+		GTEST_SKIP() << "no block device node in /dev";
+	auto udev = make_udev();
+	std::string id = main_claim_id_at(udev.get(), dev);
+	TempDir d;
+	std::string b = d.path() + "/bindings";
+	std::ofstream(b) << "size:1:512 " << kUuid << " data0\n" << id << " linear r0 2048\n";
+	auto r = udev_claim(b, dev);
+	EXPECT_EQ(r.code, 0) << r.err;
+	EXPECT_EQ(r.out, "DM_REMAP_V4_MAIN=1\nDM_REMAP_V4_MAIN_KIND=linear\nDM_REMAP_V4_MAIN_NAME=r0\n")
+		<< dev << " " << id;
+	EXPECT_EQ(r.err, "");
+}

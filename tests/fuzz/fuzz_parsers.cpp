@@ -324,10 +324,11 @@ void fuzz_bindings(std::string_view text)
 		CHECK(p.rfind("fuzz.b:", 0) == 0 && p.find('\n') == std::string::npos);
 	for (std::size_t i = 0; i < r.entries.size(); i++) {
 		const Binding &e = r.entries[i];
-		CHECK(valid_pair_uuid(e.pair_uuid) && valid_device_name(e.name));
+		CHECK(e.linear() ? e.pair_uuid.empty() && e.sectors > 0 : valid_pair_uuid(e.pair_uuid) && e.sectors == 0);
+		CHECK(valid_device_name(e.name));
 		CHECK(!e.main_id.empty() && e.main_id.size() <= 63);
 		for (std::size_t j = 0; j < i; j++)
-			CHECK(r.entries[j].pair_uuid != e.pair_uuid && r.entries[j].name != e.name &&
+			CHECK((e.linear() || r.entries[j].pair_uuid != e.pair_uuid) && r.entries[j].name != e.name &&
 			      r.entries[j].main_id != e.main_id);
 	}
 	BindingsParse again = parse_bindings(render_bindings(r.entries), "again.b");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <map>
 
 #include "remap/bindings_file.hpp"
@@ -12,6 +13,7 @@
 #include "remap/dm_control.hpp"
 #include "remap/error.hpp"
 #include "remap/evacuations.hpp"
+#include "remap/linear_maps.hpp"
 #include "remap/main_claim.hpp"
 #include "remap/spare_metadata.hpp"
 #include "remap/spare_replace.hpp"
@@ -21,32 +23,75 @@ namespace remap {
 
 namespace {
 
-// The bound pairs whose main is attached without its spare, and those
-// whose main is not attached (pairing.hpp).  Claim ids are computed only
-// when the bindings file lists a pair.
-void find_incomplete_pairs(struct udev *udev, const std::vector<SpareCandidate> &spares,
-			   const std::vector<MainCandidate> &mains,
-			   const std::set<std::string> &active_uuids, DiscoveryReport &r)
+BindingsParse load_bindings_quietly()
 {
-	BindingsParse b;
 	try {
-		b = load_bindings(bindings_path());
+		return load_bindings(bindings_path());
 	} catch (const Error &e) {
 		spdlog::debug("discovery: {}", e.what());
-		return;
+		return {};
 	}
-	if (b.entries.empty())
-		return;
-	std::map<std::string, std::string> claim_ids;
-	for (const auto &m : mains) {
+}
+
+std::map<std::string, std::string> claim_ids_of(struct udev *udev, const std::vector<std::string> &paths)
+{
+	std::map<std::string, std::string> ids;
+	for (const auto &p : paths) {
 		try {
-			claim_ids[m.path] = main_claim_id_at(udev, m.path);
+			ids[p] = main_claim_id_at(udev, p);
 		} catch (const Error &e) {
-			spdlog::debug("discovery: no claim id for {}: {}", m.path, e.what());
+			spdlog::debug("discovery: no claim id for {}: {}", p, e.what());
 		}
 	}
-	r.missing_spares = find_missing_spares(b.entries, spares, claim_ids, active_uuids);
-	r.missing_mains = find_missing_mains(b.entries, r.decisions, claim_ids, active_uuids);
+	return ids;
+}
+
+std::vector<std::string> holders_of(const std::string &devt)
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	for (const auto &e : std::filesystem::directory_iterator("/sys/dev/block/" + devt + "/holders", ec))
+		out.push_back(e.path().filename().string());
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+// The linear bindings' decisions (linear_maps.hpp): their disks among the
+// attached devices that are not spares (held ones too: "in use" or
+// already NAME's), their names among the device-mapper devices.
+std::vector<LinearDecision> find_linear(struct udev *udev, const std::vector<Binding> &bindings,
+					const std::vector<BlockDevice> &candidates,
+					const std::map<std::string, std::string> &claim_ids)
+{
+	std::vector<LinearDisk> disks;
+	for (const auto &b : candidates) {
+		auto id = claim_ids.find(b.devnode);
+		std::string claim = id != claim_ids.end() ? id->second : "";
+		if (claim.empty() && b.has_holders) {
+			try {
+				claim = main_claim_id_at(udev, b.devnode);
+			} catch (const Error &e) {
+				spdlog::debug("discovery: no claim id for {}: {}", b.devnode, e.what());
+			}
+		}
+		if (claim.empty())
+			continue;
+		disks.push_back({b.devnode, b.devt_text(), claim, b.sectors,
+				 b.has_holders ? holders_of(b.devt_text()) : std::vector<std::string>{}});
+	}
+	std::map<std::string, DmNameState> names;
+	for (const auto &b : bindings) {
+		if (!b.linear())
+			continue;
+		try {
+			if (dm::info(b.name))
+				names[b.name] = dm_name_state(dm::table(b.name));
+		} catch (const Error &e) {
+			spdlog::debug("discovery: {}: {}", b.name, e.what());
+			names[b.name].exists = true;  // there, but unreadable: never created twice
+		}
+	}
+	return decide_linear(bindings, disks, names);
 }
 
 }  // namespace
@@ -63,10 +108,15 @@ DiscoveryReport discover(struct udev *udev)
 
 	std::vector<SpareCandidate> spares;
 	std::vector<MainCandidate> mains;
+	std::vector<BlockDevice> not_spares;  // held ones too, for linear bindings
 	for (const auto &b : enumerate_block_devices(udev)) {
-		if (b.sectors == 0 || b.has_holders || remap_devts.count(b.devt_text()) ||
+		if (b.sectors == 0 || remap_devts.count(b.devt_text()) ||
 		    b.identity.dm_uuid.rfind(kDmUuidPrefix, 0) == 0)
 			continue;
+		if (b.has_holders) {
+			not_spares.push_back(b);
+			continue;
+		}
 		bool is_spare = false;
 		if (b.sectors >= kMinSpareSectors) {
 			try {
@@ -89,12 +139,27 @@ DiscoveryReport discover(struct udev *udev)
 				spdlog::debug("discovery: skipping {}: {}", b.devnode, e.what());
 			}
 		}
-		if (!is_spare)
+		if (!is_spare) {
 			mains.push_back({b.devnode, make_fingerprint(b.identity), b.sectors,
 					 b.logical_block_size});
+			not_spares.push_back(b);
+		}
 	}
 	r.decisions = decide_pairings(spares, mains, active_uuids);
-	find_incomplete_pairs(udev, spares, mains, active_uuids, r);
+	// The bound pairs whose main is attached without its spare, and those
+	// whose main is not attached (pairing.hpp); the linear bindings' disks.
+	// Claim ids are computed only when the bindings file lists something.
+	BindingsParse bindings = load_bindings_quietly();
+	if (bindings.entries.empty())
+		return r;
+	std::vector<std::string> main_paths;
+	for (const auto &m : mains)
+		main_paths.push_back(m.path);
+	auto claim_ids = claim_ids_of(udev, main_paths);
+	r.missing_spares = find_missing_spares(bindings.entries, spares, claim_ids, active_uuids);
+	r.missing_mains = find_missing_mains(bindings.entries, r.decisions, claim_ids, active_uuids);
+	if (std::any_of(bindings.entries.begin(), bindings.entries.end(), [](const Binding &b) { return b.linear(); }))
+		r.linear = find_linear(udev, bindings.entries, not_spares, claim_ids);
 	return r;
 }
 

@@ -186,7 +186,7 @@ std::vector<MissingSpare> find_missing_spares(const std::vector<Binding> &bindin
 		spare_uuids.insert(s.pair_uuid);
 	std::vector<MissingSpare> out;
 	for (const auto &b : bindings) {
-		if (active_uuids.count(b.pair_uuid) || spare_uuids.count(b.pair_uuid))
+		if (b.linear() || active_uuids.count(b.pair_uuid) || spare_uuids.count(b.pair_uuid))
 			continue;
 		for (const auto &[path, claim_id] : main_claim_ids) {
 			if (claim_id == b.main_id) {
@@ -205,7 +205,7 @@ std::vector<MissingMain> find_missing_mains(const std::vector<Binding> &bindings
 {
 	std::vector<MissingMain> out;
 	for (const auto &b : bindings) {
-		if (active_uuids.count(b.pair_uuid))
+		if (b.linear() || active_uuids.count(b.pair_uuid))
 			continue;
 		auto d = std::find_if(decisions.begin(), decisions.end(), [&](const PairingDecision &x) {
 			return x.spare.pair_uuid == b.pair_uuid;

@@ -14,7 +14,18 @@
 #     midway, remapd assembles it again with its new disk (the evacuations
 #     file) and the copy resumes past where it was; the switch to dm-linear
 #     is refused while L is unreadable (exit 3, L listed), and done once L
-#     was written;
+#     was written; the bindings then say "<NEW2's claim id> linear r0
+#     <sectors>" and the udev helper claims NEW2 as r0's disk;
+#  4. the next boot of the linear map: r0 removed (remapctl remove keeps the
+#     binding), remapd --once creates r0 over NEW2 again, the device's md5
+#     the same, the file too; again (never twice); NEW2 detached and
+#     attached anew (another loop device) while r0 is gone: created once it
+#     is back; refused with r0 not created: NEW2 grown (its size is not the
+#     recorded one), NEW2 held by another dm device, NEW2 mounted raw, the
+#     name r0 taken by another device (remapctl discover --assemble refuses
+#     like remapd, and creates r0 once healed); status/list show r0 as linear; then
+#     remapctl release r0 drops the binding (NEW2 no longer claimed, r0 not
+#     recreated);
 #  3. refused, nothing changed: a new disk smaller than r0, one holding a
 #     file system (without --force), a member of r0, --rate-min above
 #     --rate-max, --json errors; and release / replace-spare of a device
@@ -23,7 +34,7 @@
 if declare -F load_remap >/dev/null; then load_remap; else load_module; fi
 modprobe ext4 2>/dev/null || true
 RCTL=${DMR_RCTL:-$DMR_REPO/build/cmake/daemon/remapctl/remapctl}
-REMAPD=$DMR_REPO/build/cmake/daemon/remapd/remapd
+REMAPD=${DMR_REMAPD:-$DMR_REPO/build/cmake/daemon/remapd/remapd}
 [[ -x $RCTL && -x $REMAPD ]] || die "remapctl/remapd not built (cmake --build build/cmake)"
 command -v jq >/dev/null || die "jq is needed"
 command -v fio >/dev/null || die "fio is needed"
@@ -149,5 +160,103 @@ check "r0 maps NEW2 with dm-linear" test "$(dmsetup table r0)" = "0 $size linear
 mount -o ro "$dev" /mnt/r0
 check "the file reads the same on NEW2" test "$(md5sum </mnt/r0/file)" = "$file_sum"
 umount /mnt/r0
-check "r0's binding is gone (plain disk)" not_in " r0$" "$bindings"
+check "the bindings name r0 as the linear map of NEW2" grep -q " linear r0 $size\$" "$bindings"
+check "...and no pair for r0" not_in "-.* r0\$" "$bindings"
+"$RCTL" udev-claim "$new2" >/tmp/claim.out
+check "...NEW2 claimed by the udev helper as r0's disk" \
+    diff /tmp/claim.out - <<<$'DM_REMAP_V4_MAIN=1\nDM_REMAP_V4_MAIN_KIND=linear\nDM_REMAP_V4_MAIN_NAME=r0'
+
+# --- 4: the next boot of the linear map ------------------------------------------
+expect_rc 0 status r0 --json
+check "status --json: r0 linear, active, over NEW2" jq -e --arg d "$new2" \
+    '.devices == [] and (.linear | length) == 1 and .linear[0].kind == "linear" and .linear[0].state == "active" and .linear[0].disk.path == $d' /tmp/rctl.out
+expect_rc 0 list
+check "list: r0 a linear map of NEW2" grep -q "^r0 *$new2 *$size *active" /tmp/rctl.out
+dev_sum=$(md5_of "$dev")
+linear_table="0 $size linear $(devt "$new2") 0"
+# remove_r0: remapctl remove r0 (one check); should that fail, r0 is removed
+# all the same, so what follows checks that remapd recreates it.
+remove_r0() {
+    expect_rc 0 remove r0
+    if dmsetup info r0 >/dev/null 2>&1; then dmsetup remove --retry r0; fi
+    _dmr_forget dm r0
+}
+expect_rc 0 remove r0
+check "remapctl remove r0 (a bound linear map): gone, the binding stays" \
+    test ! -e "$dev" -a -n "$(grep " linear r0 " "$bindings")"
+if dmsetup info r0 >/dev/null 2>&1; then dmsetup remove --retry r0; fi
+_dmr_forget dm r0
+remapd_once 0
+check "remapd created r0 over NEW2" test "$(dmsetup table r0 2>/dev/null)" = "$linear_table"
+_dmr_register dm r0
+check "...the device's md5 is the same" test "$(md5_of "$dev")" = "$dev_sum"
+mount -o ro "$dev" /mnt/r0
+check "...the file reads the same" test "$(md5sum </mnt/r0/file)" = "$file_sum"
+umount /mnt/r0
+remapd_once 0
+check "...not created twice (one r0, the same table)" test "$(dmsetup table r0)" = "$linear_table"
+
+# NEW2 detached and attached again (as a new loop device): found by its
+# claim id, whatever its node.
+remove_r0
+new2_file=$(losetup -nO BACK-FILE "$new2")
+losetup -d "$new2"
+_dmr_forget loop "$new2"
+remapd_once 0
+check "NEW2 detached: r0 not created, remapd says why" \
+    test -z "$(dmsetup info r0 2>/dev/null)" -a -n "$(grep "r0 .*not attached" /tmp/once.log)"
+new2=$(losetup --find --show --direct-io=on "$new2_file" 2>/dev/null || losetup --find --show "$new2_file")
+_dmr_register loop "$new2"
+linear_table="0 $size linear $(devt "$new2") 0"
+remapd_once 0
+check "NEW2 back as $new2: remapd created r0 over it" test "$(dmsetup table r0 2>/dev/null)" = "$linear_table"
+_dmr_register dm r0
+check "...the device's md5 is the same" test "$(md5_of "$dev")" = "$dev_sum"
+
+# Refusals: remapd --once exits 3, r0 is not created, the log says why.
+refused() { # WHAT PATTERN
+    remapd_once 3
+    check "$1: remapd says why" grep -q -- "$2" /tmp/once.log
+    [[ $1 == *"r0 taken"* ]] || check "...r0 not created" test -z "$(dmsetup info r0 2>/dev/null)"
+}
+remove_r0
+truncate -s 96M "$new2_file"
+losetup -c "$new2"
+refused "NEW2 grown to 96 MiB" "another size or block size"
+expect_rc 3 discover --assemble --json
+check "...discover --assemble refuses it too (size_mismatch), creates nothing" jq -e \
+    '.linear[0].name == "r0" and .linear[0].outcome == "size_mismatch" and (.linear[0].assembled | not)' /tmp/rctl.out
+check "...r0 not created" test -z "$(dmsetup info r0 2>/dev/null)"
+truncate -s 80M "$new2_file"
+losetup -c "$new2"
+dm_create holder "0 8 linear $new2 0" >/dev/null
+refused "NEW2 held by another dm device" "is in use (held by dm-"
+dm_remove holder
+mkdir -p /mnt/raw
+mount -o ro,noload "$new2" /mnt/raw
+refused "NEW2 mounted raw" "is in use (mounted"
+umount /mnt/raw
+dm_create r0 "0 8 error" >/dev/null
+refused "r0 taken by another device" "named r0 already exists and is not the linear map"
+check "...that device left as it was" test "$(dmsetup table r0 | awk '{print $1, $2, $3}')" = "0 8 error"
+dm_remove r0
+expect_rc 0 discover --assemble
+check "all healed: discover --assemble (the initramfs' way) created r0 over NEW2" \
+    test "$(dmsetup table r0 2>/dev/null)" = "$linear_table"
+_dmr_register dm r0
+check "...the device's md5 is the same" test "$(md5_of "$dev")" = "$dev_sum"
+remapd_once 0
+check "...remapd leaves it alone" test "$(dmsetup table r0)" = "$linear_table"
+
+# release r0: the binding dropped, NEW2 no longer claimed, r0 stays as it is
+# and is not created again once removed.
+expect_rc 0 release r0
+check "release r0: the binding is gone" not_in " r0" "$bindings"
+check "...NEW2 is no longer claimed" test -z "$("$RCTL" udev-claim "$new2")"
+check "...r0 stays" test "$(dmsetup table r0)" = "$linear_table"
+expect_rc 1 remove r0
+check "...remapctl remove refuses it now (not remap-v4, not bound)" grep -q "not a remap-v4" /tmp/rctl.err
+dm_remove r0
+remapd_once 0
+check "...remapd does not create r0 any more" test -z "$(dmsetup info r0 2>/dev/null)"
 finish

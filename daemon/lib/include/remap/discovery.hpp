@@ -6,6 +6,10 @@
 // or md component would otherwise show the same signature twice); the
 // probe reads the first 4 KiB of each of the 5 copy slots, and only a
 // device with the DMR4 magic is read in full.
+//
+// The linear bindings of the bindings file (linear_maps.hpp) are decided
+// too: their disks are looked for among every attached device that is not
+// a spare, held ones included (a held disk is in use, or already NAME's).
 #pragma once
 
 #include <set>
@@ -14,6 +18,7 @@
 
 #include "remap/block_device.hpp"
 #include "remap/health_verdict.hpp"
+#include "remap/linear_maps.hpp"
 #include "remap/pairing.hpp"
 #include "remap/remap_device.hpp"
 
@@ -27,6 +32,7 @@ struct DiscoveryReport {
 	std::vector<std::string> problems;  // devices that could not be read, corrupt spares
 	std::vector<MissingSpare> missing_spares;  // bound mains attached without their spare
 	std::vector<MissingMain> missing_mains;    // bound pairs whose main is not attached
+	std::vector<LinearDecision> linear;        // one per linear binding
 };
 
 DiscoveryReport discover(struct udev *udev);

@@ -90,7 +90,8 @@ struct MissingSpare {
 };
 
 // MAIN_CLAIM_IDS: the claim id (main_claim.hpp) of each attached non-spare
-// device, by path.  One entry per binding whose main is attached (the first
+// device, by path.  One entry per pair binding (linear ones are skipped)
+// whose main is attached (the first
 // path in order if several share its claim id), in the bindings' order;
 // none for a pair whose spare is among SPARES (present, even if refused:
 // discovery reports those) or whose pair uuid is in ACTIVE_UUIDS.
@@ -108,7 +109,8 @@ struct MissingMain {
 	std::string spare_path;  // "" if the spare is not attached either
 };
 
-// One entry per binding, in the bindings' order, whose pair uuid is not in
+// One entry per pair binding (linear ones are skipped), in the bindings'
+// order, whose pair uuid is not in
 // ACTIVE_UUIDS and
 //  - whose spare is in DECISIONS with the outcome main_missing (no device
 //    has the recorded fingerprint or geometry), or
